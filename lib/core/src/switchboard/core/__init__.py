@@ -1,0 +1,1 @@
+"""Switchboard's shared package: contracts, Kafka bus, telemetry, settings pieces, test harness."""

@@ -1,0 +1,137 @@
+"""Settings pieces shared by every service, and the base class each service's Settings extends.
+
+Each service declares one class, configured by class keywords so the same source works with
+pydantic-settings (pydantic 2, the services environment) and pydantic 1's BaseSettings (the
+dialogue environment, where Rasa 3.6 pins pydantic 1):
+
+    class Settings(ServiceSettings, env_prefix="NLU_", env_nested_delimiter="__", extra="forbid"):
+        grpc: GrpcSettings = GrpcSettings(port=50051)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+try:  # pydantic 2
+    from pydantic_settings import BaseSettings
+
+    PYDANTIC_V2 = True
+except ImportError:  # pydantic 1 ships BaseSettings itself
+    from pydantic import BaseSettings  # type: ignore[no-redef,attr-defined]
+
+    PYDANTIC_V2 = False
+
+__all__ = [
+    "BaseSettings",
+    "GrpcSettings",
+    "HttpSettings",
+    "KafkaSettings",
+    "LogSettings",
+    "MongoSettings",
+    "SecretStr",
+    "ServiceSettings",
+    "TelemetrySettings",
+    "load_settings",
+    "public_dump",
+]
+
+
+class KafkaSettings(BaseModel):
+    """How to reach the Kafka cluster and how patient to be with it."""
+
+    bootstrap_servers: str = Field("127.0.0.1:9092", description="comma-separated host:port list")
+    client_id_prefix: str = Field("switchboard", description="prefix of every client id")
+    max_poll_records: int = Field(100, ge=1, description="records fetched per poll and partition batch")
+    handler_attempts: int = Field(3, ge=1, description="tries per record before it goes to the DLQ")
+    retry_backoff_ms: int = Field(200, ge=0, description="first retry delay, doubled per attempt")
+    stall_after_s: float = Field(30.0, gt=0, description="lag without progress for this long => not ready")
+    request_timeout_ms: int = Field(15000, ge=1000)
+
+
+class MongoSettings(BaseModel):
+    """The MongoDB-wire database (FerretDB locally, MongoDB in production)."""
+
+    uri: str = Field("mongodb://127.0.0.1:27017/", description="any MongoDB URI")
+    database: str = Field("switchboard")
+    # Short timeouts: a blocked driver call must fail fast, never freeze a service for 30 s.
+    timeout_ms: int = Field(3000, ge=100, description="server selection, connect and socket timeout")
+
+
+class HttpSettings(BaseModel):
+    """The HTTP server every service runs for /healthz, /readyz, /metrics (and its own routes)."""
+
+    host: str = Field("127.0.0.1", description="bind address; 0.0.0.0 in containers")
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class GrpcSettings(BaseModel):
+    """A gRPC server (health service always included)."""
+
+    host: str = Field("127.0.0.1")
+    port: int = Field(50051, ge=0, le=65535)
+    shutdown_grace_s: float = Field(5.0, ge=0)
+
+
+class TelemetrySettings(BaseModel):
+    """Where spans go: nowhere, an OTLP collector, or a JSON-lines file (tests, local runs)."""
+
+    exporter: Literal["none", "otlp", "jsonl"] = "none"
+    otlp_endpoint: str = Field("http://127.0.0.1:4317")
+    jsonl_path: str = Field("", description="file the jsonl exporter appends spans to")
+
+
+class LogSettings(BaseModel):
+    """Structured logging; JSON for machines, console rendering for people."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "console"] = "json"
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has; subclasses add theirs and set ``env_prefix``."""
+
+    kafka: KafkaSettings = KafkaSettings()
+    mongo: MongoSettings = MongoSettings()
+    http: HttpSettings = HttpSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
+    log: LogSettings = LogSettings()
+    drain_timeout_s: float = Field(20.0, gt=0, description="how long SIGTERM waits for work in flight")
+
+
+def public_dump(settings: BaseModel) -> dict[str, Any]:
+    """The resolved settings with secrets masked, fit to be logged once at start-up."""
+    raw = settings.model_dump() if PYDANTIC_V2 else settings.dict()
+    return _mask(raw)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "**********"
+    if isinstance(value, dict):
+        return {key: _mask(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask(item) for item in value]
+    return value
+
+
+def load_settings(cls: type[ServiceSettings]) -> ServiceSettings:
+    """Builds ``cls`` from the environment; on a bad value, exits with a message naming the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return cls()
+    except ValidationError as error:
+        prefix = _env_prefix(cls)
+        lines = [f"invalid configuration for {cls.__module__}.{cls.__name__} (environment prefix {prefix}):"]
+        for item in error.errors():
+            path = "__".join(str(part) for part in item["loc"]).upper()
+            lines.append(f"  {prefix}{path}: {item['msg']}")
+        raise SystemExit("\n".join(lines)) from None
+
+
+def _env_prefix(cls: type[ServiceSettings]) -> str:
+    if PYDANTIC_V2:
+        return str(cls.model_config.get("env_prefix", ""))
+    return str(getattr(cls.__config__, "env_prefix", ""))

@@ -1,0 +1,8 @@
+"""Test harness shipped with the shared package: real infrastructure fixtures and topic helpers.
+
+Enable with ``pytest_plugins = ["switchboard.core.testing.plugin"]`` in a conftest.
+"""
+
+from switchboard.core.testing.harness import TopicHarness
+
+__all__ = ["TopicHarness"]

@@ -1,0 +1,1 @@
+"""NLU service: reads intent, entities, emotion and language of every customer message."""

@@ -1,0 +1,17 @@
+"""Errors of the NLU service: one root, split into retryable and permanent."""
+
+from __future__ import annotations
+
+from switchboard.core.errors import PermanentError, RetryableError, SwitchboardError
+
+
+class NluError(SwitchboardError):
+    """Root of every error the NLU service raises on purpose."""
+
+
+class NluRetryableError(NluError, RetryableError):
+    """May pass on retry; the consumer backs off and tries again."""
+
+
+class NluPermanentError(NluError, PermanentError):
+    """Retrying cannot help; the record goes to the dead-letter topic."""

@@ -1,0 +1,137 @@
+"""Runs the five services as real processes against the test stack, the way `make up` does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from switchboard.core.testing.plugin import repo_root
+
+SERVICES = {
+    # name: (environment, env prefix, has a gRPC server)
+    "ingest": ("services", "INGEST_", False),
+    "nlu": ("services", "NLU_", True),
+    "dialogue": ("dialogue", "DIALOGUE_", False),
+    "generator": ("services", "GENERATOR_", True),
+    "handoff": ("services", "HANDOFF_", False),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def python_of(environment: str) -> str:
+    """The interpreter of a project environment (``SWITCHBOARD_<ENV>_PYTHON`` overrides)."""
+    override = os.environ.get(f"SWITCHBOARD_{environment.upper()}_PYTHON")
+    if override:
+        return override
+    if environment == "services" and sys.version_info[:2] == (3, 11):
+        return sys.executable
+    return str(repo_root() / ".venvs" / environment / "bin" / "python")
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    process: subprocess.Popen
+    http_port: int
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Stack:
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    spans_path: Path = Path()
+    database: str = ""
+
+    def readyz(self, name: str) -> int:
+        url = f"http://127.0.0.1:{self.services[name].http_port}/readyz"
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return 0
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = set(self.services)
+        while pending:
+            for name in list(pending):
+                service = self.services[name]
+                if service.process.poll() is not None:
+                    raise AssertionError(f"{name} exited with {service.process.returncode}:\n{service.log_tail()}")
+                if self.readyz(name) == 200:
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                tails = "\n".join(f"--- {n}\n{self.services[n].log_tail()}" for n in pending)
+                raise AssertionError(f"not ready after {timeout_s}s: {sorted(pending)}\n{tails}")
+            time.sleep(0.3)
+
+    def terminate(self, timeout_s: float = 30.0) -> dict[str, int | None]:
+        for service in self.services.values():
+            if service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        codes: dict[str, int | None] = {}
+        for name, service in self.services.items():
+            try:
+                codes[name] = service.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                codes[name] = None
+        return codes
+
+
+@pytest.fixture()
+def stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+    root = repo_root()
+    result = Stack(spans_path=tmp_path / "spans.jsonl", database=f"system_{os.getpid()}_{int(time.time())}")
+    for name, (environment, prefix, has_grpc) in SERVICES.items():
+        http_port = free_port()
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            f"{prefix}KAFKA__BOOTSTRAP_SERVERS": infra["kafka"],
+            f"{prefix}MONGO__URI": infra["mongo"],
+            f"{prefix}MONGO__DATABASE": result.database,
+            f"{prefix}HTTP__PORT": str(http_port),
+            f"{prefix}TELEMETRY__EXPORTER": "jsonl",
+            f"{prefix}TELEMETRY__JSONL_PATH": str(result.spans_path),
+        }
+        if has_grpc:
+            env[f"{prefix}GRPC__PORT"] = str(free_port())
+        log_path = tmp_path / f"{name}.log"
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                [python_of(environment), "-m", f"switchboard.{name}"],
+                cwd=root,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        result.services[name] = ServiceProcess(name, process, http_port, log_path)
+    try:
+        yield result
+    finally:
+        result.terminate()
+        from pymongo import MongoClient
+
+        with MongoClient(infra["mongo"], serverSelectionTimeoutMS=3000) as client:
+            client.drop_database(result.database)

@@ -1,0 +1,107 @@
+"""The five Switchboard services as local processes: start, wait until ready, stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from devstack import procs, pyenvs
+from devstack.errors import DevstackError
+from devstack.profiles import Profile
+from devstack.progress import format_tails, say
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """How to run one service locally."""
+
+    name: str
+    environment: str
+    prefix: str
+    http_port: int
+    grpc_port: int | None = None
+
+    @property
+    def readyz(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/readyz"
+
+
+# Default ports of the architecture; services read them from their own settings too.
+SERVICES = (
+    ServiceSpec("ingest", "services", "INGEST_", 8080),
+    ServiceSpec("nlu", "services", "NLU_", 8082, 50051),
+    ServiceSpec("dialogue", "dialogue", "DIALOGUE_", 8084),
+    ServiceSpec("generator", "services", "GENERATOR_", 8083, 50052),
+    ServiceSpec("handoff", "services", "HANDOFF_", 8081),
+)
+READY_TIMEOUT_S = 180.0
+
+
+def service_env(spec: ServiceSpec, profile: Profile) -> dict[str, str]:
+    """The environment one service runs with on ``profile``'s infrastructure."""
+    return {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        f"{spec.prefix}KAFKA__BOOTSTRAP_SERVERS": profile.kafka_bootstrap,
+        f"{spec.prefix}MONGO__URI": profile.mongo_uri,
+        f"{spec.prefix}LOG__FORMAT": "json",
+        f"{spec.prefix}TELEMETRY__EXPORTER": "jsonl",
+        f"{spec.prefix}TELEMETRY__JSONL_PATH": str(profile.state_dir / "traces.jsonl"),
+    }
+
+
+def up(profile: Profile) -> None:
+    """Starts every service that is not running, then waits until each ``/readyz`` answers 200."""
+    interpreters = pyenvs.ensure_all()
+    for spec in SERVICES:
+        pid = procs.running(spec.name, profile.name)
+        if pid is not None:
+            say(f"    {spec.name:9} already running (pid {pid})")
+            continue
+        argv = [str(interpreters[spec.environment]), "-m", f"switchboard.{spec.name}"]
+        pid = procs.start(spec.name, argv, env=service_env(spec, profile), profile=profile.name)
+        say(f"    {spec.name:9} started (pid {pid})")
+    for spec in SERVICES:
+        seconds = wait_ready(spec, profile)
+        say(f"    {spec.name:9} ready at {spec.readyz} ({seconds:.1f}s)")
+
+
+def wait_ready(spec: ServiceSpec, profile: Profile, timeout_s: float = READY_TIMEOUT_S) -> float:
+    started = time.monotonic()
+    last = "no answer yet"
+    while time.monotonic() - started < timeout_s:
+        if procs.running(spec.name, profile.name) is None:
+            raise DevstackError(f"{spec.name} exited during start-up\n{format_tails(procs.log_path(spec.name, profile.name))}")
+        status, last = probe(spec)
+        if status == 200:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise DevstackError(
+        f"{spec.name} not ready after {timeout_s:.0f}s ({last})\n{format_tails(procs.log_path(spec.name, profile.name))}"
+    )
+
+
+def probe(spec: ServiceSpec) -> tuple[int, str]:
+    """``/readyz``'s status and a one-line reason."""
+    try:
+        with urllib.request.urlopen(spec.readyz, timeout=5) as response:
+            return response.status, "ready"
+    except urllib.error.HTTPError as error:
+        try:
+            checks = json.loads(error.read()).get("checks", {})
+        except ValueError:
+            checks = {}
+        failing = ", ".join(f"{name}: {detail}" for name, detail in checks.items() if detail != "ok")
+        return error.code, failing or f"HTTP {error.code}"
+    except OSError as error:
+        return 0, f"{type(error).__name__}"
+
+
+def down(profile: Profile) -> None:
+    for spec in reversed(SERVICES):
+        pid = procs.stop(spec.name, profile.name, timeout=30.0)
+        say(f"    {spec.name:9} {'stopped pid ' + str(pid) if pid else 'was not running'}")

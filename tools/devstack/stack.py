@@ -1,0 +1,132 @@
+"""The whole local system and the test run: what `make up`, `make down` and `make test` do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+from devstack import ferretdb, kafka, paths, procs, profiles, pyenvs, services
+from devstack.errors import DevstackError
+from devstack.profiles import Profile
+from devstack.progress import say
+
+INFRA = (kafka, ferretdb)
+TEST_KAFKA_ENV = "SWITCHBOARD_TEST_KAFKA_BOOTSTRAP"
+TEST_MONGO_ENV = "SWITCHBOARD_TEST_MONGO_URI"
+
+# Which tests run in which environment. The dialogue environment also runs the shared unit and
+# contract tests, because the shared package must work on its pydantic 1 / protobuf 4 pins too.
+TEST_SUITES = {
+    "services": ["tests", "lib/core/tests", "tools/devstack/tests"]
+    + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")],
+    "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract"],
+}
+
+
+def install() -> dict[str, float]:
+    """Installs everything missing; returns seconds per step."""
+    timings: dict[str, float] = {}
+    for name, env in pyenvs.ENVIRONMENTS.items():
+        started = time.monotonic()
+        pyenvs.ensure(env)
+        timings[f"python env {name}"] = time.monotonic() - started
+    for component in INFRA:
+        started = time.monotonic()
+        component.install()
+        timings[component.NAME] = time.monotonic() - started
+    return timings
+
+
+def infra_up(profile: Profile) -> tuple[str, str]:
+    with procs.profile_lock(profile.name):
+        return kafka.up(profile), ferretdb.up(profile)
+
+
+def infra_down(profile: Profile) -> None:
+    with procs.profile_lock(profile.name):
+        for component in reversed(INFRA):
+            component.down(profile)
+
+
+def up() -> None:
+    profile = profiles.get("dev")
+    started = time.monotonic()
+    install()
+    bootstrap, mongo_uri = infra_up(profile)
+    say(f"==> starting the services (logs in {paths.logs_dir(profile.name)})")
+    services.up(profile)
+    say(f"\nSwitchboard is up in {time.monotonic() - started:.0f}s.")
+    say(f"  Kafka      {bootstrap}")
+    say(f"  MongoDB    {mongo_uri} (FerretDB)")
+    for spec in services.SERVICES:
+        grpc = f", gRPC 127.0.0.1:{spec.grpc_port}" if spec.grpc_port else ""
+        say(f"  {spec.name:10} http://127.0.0.1:{spec.http_port}/readyz{grpc}")
+    say(f"  traces     {profile.state_dir / 'traces.jsonl'}")
+    say("  demo tenant: tenants/demo/ (see README, 'Demo tenant')")
+    say("Stop everything with: make down")
+
+
+def down() -> None:
+    profile = profiles.get("dev")
+    services.down(profile)
+    infra_down(profile)
+    say("Switchboard is down.")
+
+
+def status() -> None:
+    for name in profiles.NAMES:
+        profile = profiles.get(name)
+        for component in INFRA:
+            state = component.status(profile)
+            say(f"  {name:5} {state.name:9} {state.address:28} {'pid ' + str(state.pid) if state.pid else 'stopped'}")
+        for spec in services.SERVICES:
+            pid = procs.running(spec.name, name)
+            if pid or name == "dev":
+                say(f"  {name:5} {spec.name:9} {spec.readyz:28} {'pid ' + str(pid) if pid else 'stopped'}")
+
+
+def test(pytest_args: list[str]) -> int:
+    """Installs, starts a private test stack, runs every suite in its environment, stops the stack."""
+    started = time.monotonic()
+    interpreters = {name: pyenvs.ensure(env) for name, env in pyenvs.ENVIRONMENTS.items()}
+    for component in INFRA:
+        component.install()
+    profile = profiles.get("test")
+    results: dict[str, int] = {}
+    try:
+        bootstrap, mongo_uri = infra_up(profile)
+        env = {
+            **os.environ,
+            TEST_KAFKA_ENV: bootstrap,
+            TEST_MONGO_ENV: mongo_uri,
+            "PYTHONPATH": str(paths.REPO_ROOT / "tools"),
+            "SWITCHBOARD_DIALOGUE_PYTHON": str(interpreters["dialogue"]),
+            "SWITCHBOARD_SERVICES_PYTHON": str(interpreters["services"]),
+        }
+        for name, suite in TEST_SUITES.items():
+            say(f"==> tests in the {name} environment: {' '.join(suite)}")
+            argv = [str(interpreters[name]), "-m", "pytest", *suite, *pytest_args]
+            results[name] = subprocess.run(argv, cwd=paths.REPO_ROOT, env=env, check=False).returncode
+    finally:
+        infra_down(profile)
+    summary = ", ".join(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}" for name, code in results.items())
+    say(f"==> make test finished in {time.monotonic() - started:.0f}s ({summary})")
+    return 0 if results and all(code == 0 for code in results.values()) else 1
+
+
+def infra_env(profile: Profile) -> None:
+    """Prints the test-harness variables for a running stack (used by the pytest plugin)."""
+    say(f"{TEST_KAFKA_ENV}={profile.kafka_bootstrap}")
+    say(f"{TEST_MONGO_ENV}={profile.mongo_uri}")
+
+
+def clean_state() -> None:
+    for name in profiles.NAMES:
+        if any(procs.running(spec.name, name) for spec in services.SERVICES) or any(
+            component.status(profiles.get(name)).pid for component in INFRA
+        ):
+            raise DevstackError(f"the {name} stack is running; stop it first (make down)")
+    shutil.rmtree(paths.RUN_DIR, ignore_errors=True)
+    say(f"removed {paths.RUN_DIR}")

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devstack import ferretdb, kafka, procs, profiles
+from devstack import ferretdb, kafka, procs, profiles, pyenvs, stack
 from devstack.errors import DevstackError
 from devstack.progress import err, say
 
@@ -86,7 +86,60 @@ def cmd_infra_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_install(args: argparse.Namespace) -> int:
+    for what, seconds in stack.install().items():
+        say(f"  {what}: {seconds:.1f}s")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    stack.up()
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    stack.down()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    stack.status()
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    return stack.test(args.pytest_args)
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    for env in pyenvs.ENVIRONMENTS.values():
+        pyenvs.relock(env)
+    return 0
+
+
+def cmd_infra_env(args: argparse.Namespace) -> int:
+    stack.infra_env(profiles.get(args.profile))
+    return 0
+
+
+def cmd_clean_state(args: argparse.Namespace) -> int:
+    stack.clean_state()
+    return 0
+
+
+def pytest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+
+
 COMMANDS: dict[str, Command] = {
+    "install": Command(cmd_install, "install the Python environments, Kafka and FerretDB (idempotent)"),
+    "up": Command(cmd_up, "install what is missing and start Kafka, FerretDB and the five services"),
+    "down": Command(cmd_down, "stop the services, Kafka and FerretDB that `up` started"),
+    "status": Command(cmd_status, "what runs in each stack"),
+    "test": Command(cmd_test, "run every test against a private test stack", pytest_arguments),
+    "lock": Command(cmd_lock, "re-resolve requirements/*.in into requirements/*.lock"),
+    "infra-env": Command(cmd_infra_env, "print the test-harness variables of a stack", profile_argument),
+    "clean-state": Command(cmd_clean_state, "delete .run/ (data and logs of stopped stacks)"),
     "install-infra": Command(cmd_install_infra, "download Kafka jars and build FerretDB into the cache"),
     "infra-up": Command(cmd_infra_up, "start Kafka and FerretDB and wait until they serve", profile_argument),
     "infra-down": Command(cmd_infra_down, "stop the Kafka and FerretDB this tool started", profile_argument),

@@ -44,9 +44,7 @@ def installed_version(path: Path | None = None) -> str | None:
     if not path.is_file():
         return None
     try:
-        out = subprocess.run(
-            [str(path), "--version"], capture_output=True, text=True, timeout=20, check=False
-        ).stdout
+        out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=20, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     for line in out.splitlines():
@@ -71,7 +69,7 @@ def install() -> float | None:
         return None
     go = shutil.which("go")
     if go is None:
-        raise DevstackError("'go' not found on PATH; install Go 1.24+ (https://go.dev/dl/)")
+        raise DevstackError("'go' not found on PATH; install Go 1.24 or newer")
     env = {**os.environ, "CGO_ENABLED": "0"}
     module_dir = _download_module(go, env)
     source = paths.cache_dir() / "src" / f"FerretDB-{VERSION}"
@@ -206,7 +204,6 @@ def _wait_ready(profile: Profile, layout: Layout) -> float:
         alive=lambda: procs.running(NAME, profile.name) is not None,
         logs=(layout.log,),
     )
-
 
 
 # --- wire protocol (readiness probe) ------------------------------------------------------

@@ -7,11 +7,13 @@ ApiVersions and Metadata round trip shows the broker registered.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import shutil
 import socket
 import struct
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,6 +147,8 @@ def server_properties(port: int, controller_port: int, data_dir: Path, node_id: 
         "transaction.state.log.min.isr": "1",
         "share.coordinator.state.topic.replication.factor": "1",
         "share.coordinator.state.topic.min.isr": "1",
+        # The default 50 offsets partitions only delay the first consumer group join on one broker.
+        "offsets.topic.num.partitions": "1",
         # No other members will join; do not hold the first consumer group rebalance back.
         "group.initial.rebalance.delay.ms": "0",
     }
@@ -159,7 +163,7 @@ def _escape_property(value: str) -> str:
     return "\\" + escaped if escaped[:1] in (" ", "\t") else escaped
 
 
-def _java_argv(main_class: str, *args: str, layout: Layout, heap: tuple[str, ...] = ()) -> list[str]:
+def _java_argv(main_class: str, *args: str, layout: Layout, log_name: str, heap: tuple[str, ...] = ()) -> list[str]:
     return [
         "java",
         *heap,
@@ -167,10 +171,24 @@ def _java_argv(main_class: str, *args: str, layout: Layout, heap: tuple[str, ...
         f"{libs_dir()}/*",
         f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
         f"-Dkafka.logs.dir={layout.logs}",
+        f"-Dkafka.log.name={log_name}",
         "-Djava.awt.headless=true",
         main_class,
         *args,
     ]
+
+
+def new_cluster_id() -> str:
+    """A cluster id as ``kafka-storage random-uuid`` prints it, without paying for a JVM start.
+
+    Kafka's Uuid is a random UUID in URL-safe base64 without padding; Kafka rejects the all-zero
+    and the metadata topic's reserved ids and never hands out one starting with '-' (CLI flag).
+    """
+    while True:
+        raw = uuid.uuid4().bytes
+        text = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        if not text.startswith("-") and int.from_bytes(raw, "big") > 1:
+            return text
 
 
 def _ensure_formatted(layout: Layout) -> None:
@@ -179,23 +197,19 @@ def _ensure_formatted(layout: Layout) -> None:
         return
     layout.data.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    uuid_out = progress.run_checked(
-        _java_argv("kafka.tools.StorageTool", "random-uuid", layout=layout), "kafka-storage random-uuid"
+    cluster_id = new_cluster_id()
+    argv = _java_argv(
+        "kafka.tools.StorageTool",
+        "format",
+        "--standalone",
+        "-t",
+        cluster_id,
+        "-c",
+        str(layout.properties),
+        layout=layout,
+        log_name="kafka-storage",
     )
-    cluster_id = uuid_out.strip().splitlines()[-1].strip()
-    progress.run_checked(
-        _java_argv(
-            "kafka.tools.StorageTool",
-            "format",
-            "--standalone",
-            "-t",
-            cluster_id,
-            "-c",
-            str(layout.properties),
-            layout=layout,
-        ),
-        "kafka-storage format",
-    )
+    progress.run_checked(argv, "kafka-storage format")
     progress.say(f"    formatted {layout.data} (cluster {cluster_id}) in {time.monotonic() - started:.1f}s")
 
 
@@ -219,7 +233,7 @@ def up(profile: Profile | str) -> str:
     layout.logs.mkdir(parents=True, exist_ok=True)
     layout.properties.write_text(server_properties(profile.kafka_port, profile.kafka_controller_port, layout.data))
     _ensure_formatted(layout)
-    argv = _java_argv("kafka.Kafka", str(layout.properties), layout=layout, heap=HEAP)
+    argv = _java_argv("kafka.Kafka", str(layout.properties), layout=layout, log_name=layout.server_log.stem, heap=HEAP)
     pid = procs.start(NAME, argv, cwd=layout.home, profile=profile.name)
     elapsed = _wait_ready(profile, layout)
     progress.say(f"kafka ({profile.name}) ready at {profile.kafka_bootstrap} in {elapsed:.1f}s (pid {pid})")
@@ -264,13 +278,12 @@ def _check_ports_free(profile: Profile) -> None:
             raise DevstackError(f"port {port} is in use by another process; stop it or set {var}")
 
 
-
 def _wipe(layout: Layout) -> None:
     shutil.rmtree(layout.home, ignore_errors=True)
-    for log in (layout.server_log, layout.stdout_log):
-        log.unlink(missing_ok=True)
-    for rotated in layout.logs.glob(f"{layout.server_log.name}.*"):
-        rotated.unlink(missing_ok=True)
+    layout.stdout_log.unlink(missing_ok=True)
+    for log in ("kafka-server.log*", "kafka-storage.log*"):
+        for path in layout.logs.glob(log):
+            path.unlink(missing_ok=True)
 
 
 # --- wire protocol (readiness probe) ------------------------------------------------------

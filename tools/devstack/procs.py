@@ -199,10 +199,9 @@ def _spawn_detached(executable: str, argv: list[str], env: dict[str, str], cwd: 
 def _run_intermediate(
     executable: str, argv: list[str], env: dict[str, str], cwd: str, log_fd: int, read_fd: int, write_fd: int
 ) -> None:
-    """Runs in the first child: new session, fork the real process, report its pid, exit."""
+    """Runs in the first child: fork the real process, report its pid, exit so init adopts it."""
     try:
         os.close(read_fd)
-        os.setsid()
         pid = os.fork()
         if pid == 0:
             _exec_child(executable, argv, env, cwd, log_fd, write_fd)
@@ -212,8 +211,10 @@ def _run_intermediate(
 
 
 def _exec_child(executable: str, argv: list[str], env: dict[str, str], cwd: str, log_fd: int, write_fd: int) -> None:
-    """Runs in the grandchild: set up stdio and exec; on failure report the error and exit."""
+    """Runs in the grandchild: new session, stdio, exec; on failure report the error and exit."""
     try:
+        # Session and group leader: a terminal's Ctrl-C never reaches it, and stop() can signal its group.
+        os.setsid()
         os.chdir(cwd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)

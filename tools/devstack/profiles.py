@@ -63,7 +63,11 @@ def get(name: str, environ: dict[str, str] | None = None) -> Profile:
         raise DevstackError(f"unknown profile {name!r}; choose one of {', '.join(NAMES)}") from None
     env = os.environ if environ is None else environ
     overrides = {field: _port(env[var], var) for field, var in PORT_OVERRIDES.items() if env.get(var)}
-    return replace(profile, **overrides)
+    profile = replace(profile, **overrides)
+    ports = (profile.kafka_port, profile.kafka_controller_port, profile.mongo_port)
+    if len(set(ports)) != len(ports):
+        raise DevstackError(f"profile {name}: Kafka, Kafka controller and Mongo ports must differ, got {ports}")
+    return profile
 
 
 def resolve(profile: Profile | str) -> Profile:

@@ -154,7 +154,7 @@ def _install_lock(env: PyEnv) -> None:
         say("    some wheels are not cached yet; fetching them")
     run_logged(
         f"downloading and building wheels for {env.name} (Python {env.python}; first time takes minutes)",
-        [*pip, "wheel", "--no-deps", "--progress-bar", "off", "--find-links", str(house), "-w", str(house), "-r", str(env.lock)],
+        [*pip, "wheel", "--no-deps", "--use-pep517", "--progress-bar", "off", "--find-links", str(house), "-w", str(house), "-r", str(env.lock)],
         env.root / "wheel.log",
     )
     run_logged(f"installing {count} pinned packages into {env.name}", offline, env.root / "install.log")

@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
+from xml.etree import ElementTree
 
 from devstack import ferretdb, kafka, paths, procs, profiles, pyenvs, services
 from devstack.errors import DevstackError
@@ -95,6 +97,7 @@ def test(pytest_args: list[str]) -> int:
         component.install()
     profile = profiles.get("test")
     results: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
     try:
         bootstrap, mongo_uri = infra_up(profile)
         env = {
@@ -107,13 +110,31 @@ def test(pytest_args: list[str]) -> int:
         }
         for name, suite in TEST_SUITES.items():
             say(f"==> tests in the {name} environment: {' '.join(suite)}")
-            argv = [str(interpreters[name]), "-m", "pytest", *suite, *pytest_args]
+            junit = profile.state_dir / f"junit-{name}.xml"
+            junit.unlink(missing_ok=True)
+            argv = [str(interpreters[name]), "-m", "pytest", *suite, f"--junitxml={junit}", *pytest_args]
             results[name] = subprocess.run(argv, cwd=paths.REPO_ROOT, env=env, check=False).returncode
+            counts[name] = junit_counts(junit)
     finally:
         infra_down(profile)
     summary = ", ".join(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}" for name, code in results.items())
     say(f"==> make test finished in {time.monotonic() - started:.0f}s ({summary})")
-    return 0 if results and all(code == 0 for code in results.values()) else 1
+    total = {key: sum(c[key] for c in counts.values()) for key in ("passed", "failed", "skipped")}
+    say(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+    return 0 if results and all(code == 0 for code in results.values()) and total["passed"] > 0 else 1
+
+
+def junit_counts(report: Path) -> dict[str, int]:
+    """Passed, failed and skipped tests of one pytest JUnit XML report (all zero when it is missing)."""
+    if not report.exists():
+        return {"passed": 0, "failed": 0, "skipped": 0}
+    suites = ElementTree.parse(report).getroot().iter("testsuite")
+    tests = failed = skipped = 0
+    for suite in suites:
+        tests += int(suite.get("tests", 0))
+        failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+    return {"passed": tests - failed - skipped, "failed": failed, "skipped": skipped}
 
 
 def infra_env(profile: Profile) -> None:

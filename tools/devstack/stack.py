@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 from devstack import ferretdb, kafka, paths, procs, profiles, pyenvs, services
 from devstack.errors import DevstackError
 from devstack.profiles import Profile
-from devstack.progress import say
+from devstack.progress import run_checked, say
 
 INFRA = (kafka, ferretdb)
 TEST_KAFKA_ENV = "SWITCHBOARD_TEST_KAFKA_BOOTSTRAP"
@@ -57,6 +57,7 @@ def up() -> None:
     started = time.monotonic()
     install()
     bootstrap, mongo_uri = infra_up(profile)
+    seed_tenants(mongo_uri)
     say(f"==> starting the services (logs in {paths.logs_dir(profile.name)})")
     services.up(profile)
     say(f"\nSwitchboard is up in {time.monotonic() - started:.0f}s.")
@@ -66,8 +67,15 @@ def up() -> None:
         grpc = f", gRPC 127.0.0.1:{spec.grpc_port}" if spec.grpc_port else ""
         say(f"  {spec.name:10} http://127.0.0.1:{spec.http_port}/readyz{grpc}")
     say(f"  traces     {profile.state_dir / 'traces.jsonl'}")
-    say("  demo tenant: tenants/demo/ (see README, 'Demo tenant')")
+    say("  tenants    tenants/*/tenant.yaml, loaded into the database (demo tenant: tenants/demo/)")
     say("Stop everything with: make down")
+
+
+def seed_tenants(mongo_uri: str) -> None:
+    """Loads tenants/*/tenant.yaml into the database (an idempotent upsert)."""
+    python = pyenvs.ENVIRONMENTS["services"].interpreter
+    argv = [str(python), "-m", "switchboard.core.tenants", "seed", "--dir", str(paths.REPO_ROOT / "tenants")]
+    say("    " + run_checked([*argv, "--mongo-uri", mongo_uri], "loading the tenants").strip())
 
 
 def down() -> None:

@@ -163,3 +163,36 @@ async def test_readiness_turns_false_while_a_lagging_partition_makes_no_progress
         unblock.set()
         consumer.stop()
         await task
+
+
+async def test_handler_logs_name_the_turn_and_never_the_text(
+    kafka_settings, kafka_harness, private_topic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import logging
+
+    from switchboard.core.logs import configure_logging, get_logger
+    from switchboard.core.settings import LogSettings
+
+    configure_logging(LogSettings(level="INFO", format="json"), "bus-test")
+    log = get_logger("test")
+    topic = await private_topic(MESSAGE_RECEIVED)
+    handled = asyncio.Event()
+
+    async def handler(message: MessageReceived) -> None:
+        log.info("test.turn.handled", characters=len(message.text))
+        handled.set()
+
+    await kafka_harness.send(topic, _message("conv-log", "我的手机号是13800138000"))
+    consumer, task = await _consume(topic, handler, kafka_settings, kafka_harness.publisher)
+    try:
+        await asyncio.wait_for(handled.wait(), timeout=30)
+    finally:
+        consumer.stop()
+        await task
+        logging.getLogger().handlers.clear()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [turn] = [line for line in lines if line["event"] == "test.turn.handled"]
+    assert turn["tenant_id"] == "demo" and turn["conversation_id"] == "conv-log"
+    assert turn["service"] == "bus-test" and turn["level"] == "info" and turn["event_id"]
+    assert "13800138000" not in "\n".join(map(json.dumps, lines))

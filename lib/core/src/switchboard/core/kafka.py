@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
@@ -205,7 +206,11 @@ class TopicConsumer(Generic[M]):
             envelope = envelope_of(message)
             span.set_attribute("switchboard.event_id", envelope.event_id)
             span.set_attribute("switchboard.tenant_id", envelope.tenant_id)
-            await self._handle_with_retries(record, message, span)
+            # Every log line of the handler names the turn it belongs to (ids only, never text).
+            with structlog.contextvars.bound_contextvars(
+                tenant_id=envelope.tenant_id, conversation_id=envelope.conversation_id, event_id=envelope.event_id
+            ):
+                await self._handle_with_retries(record, message, span)
 
     async def _handle_with_retries(self, record: ConsumerRecord, message: M, span: Any) -> None:
         attempts = self._settings.handler_attempts

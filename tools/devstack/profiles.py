@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +16,9 @@ PORT_OVERRIDES = {
     "kafka_controller_port": "SWITCHBOARD_KAFKA_CONTROLLER_PORT",
     "mongo_port": "SWITCHBOARD_MONGO_PORT",
 }
+# Runs a second copy of a profile beside the first (own state dir under .run/); combine with the
+# port overrides above, e.g. two test runs at once on one machine.
+INSTANCE_VAR = "SWITCHBOARD_INSTANCE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,12 @@ def get(name: str, environ: dict[str, str] | None = None) -> Profile:
     except KeyError:
         raise DevstackError(f"unknown profile {name!r}; choose one of {', '.join(NAMES)}") from None
     env = os.environ if environ is None else environ
-    overrides = {field: _port(env[var], var) for field, var in PORT_OVERRIDES.items() if env.get(var)}
+    overrides: dict[str, object] = {field: _port(env[var], var) for field, var in PORT_OVERRIDES.items() if env.get(var)}
+    instance = env.get(INSTANCE_VAR, "")
+    if instance:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,30}", instance):
+            raise DevstackError(f"{INSTANCE_VAR}={instance!r}: use lowercase letters, digits and '-'")
+        overrides["name"] = f"{name}-{instance}"
     profile = replace(profile, **overrides)
     ports = (profile.kafka_port, profile.kafka_controller_port, profile.mongo_port)
     if len(set(ports)) != len(ports):

@@ -38,7 +38,12 @@ SERVICES = (
     ServiceSpec("generator", "services", "GENERATOR_", 8083, 50052),
     ServiceSpec("handoff", "services", "HANDOFF_", 8081),
 )
-READY_TIMEOUT_S = 180.0
+READY_TIMEOUT_S = 300.0  # the generator fetches and converts its model on a machine's first start
+
+# Per-service settings that depend on the profile: state files live under .run/<profile>/.
+SERVICE_EXTRAS = {
+    "generator": lambda profile: {"GENERATOR_KNOWLEDGE__MILVUS_URI": str(profile.state_dir / "generator" / "milvus.db")},
+}
 
 
 def service_env(spec: ServiceSpec, profile: Profile) -> dict[str, str]:
@@ -51,6 +56,7 @@ def service_env(spec: ServiceSpec, profile: Profile) -> dict[str, str]:
         f"{spec.prefix}LOG__FORMAT": "json",
         f"{spec.prefix}TELEMETRY__EXPORTER": "jsonl",
         f"{spec.prefix}TELEMETRY__JSONL_PATH": str(profile.state_dir / "traces.jsonl"),
+        **SERVICE_EXTRAS.get(spec.name, lambda _: {})(profile),
     }
 
 

@@ -24,11 +24,12 @@ def _decision(language: int) -> ReplyDecided:
     )
 
 
-def test_fallback_is_in_chinese_for_chinese_customers_and_english_otherwise() -> None:
+def test_fallback_is_in_the_customers_language() -> None:
     fallback = FallbackSettings()
     assert fallback_reply(_decision(Language.LANGUAGE_ZH), fallback).text == fallback.text_zh
     assert fallback_reply(_decision(Language.LANGUAGE_EN), fallback).text == fallback.text_en
-    assert fallback_reply(_decision(Language.LANGUAGE_MIXED), fallback).text == fallback.text_en
+    # Mixed Chinese-English text comes from Chinese speakers: answer in Chinese.
+    assert fallback_reply(_decision(Language.LANGUAGE_MIXED), fallback).text == fallback.text_zh
 
 
 def test_fallback_reply_is_addressed_like_the_message_and_reproducible() -> None:

@@ -14,6 +14,7 @@ from google.protobuf.message import Message
 
 from switchboard.api.events.v1.conversation_pb2 import (
     Attachment,
+    Citation,
     ChannelHints,
     ChannelIds,
     DtmfMenu,
@@ -62,6 +63,7 @@ __all__ = [
     "Channel",
     "ChannelHints",
     "ChannelIds",
+    "Citation",
     "ConversationEscalated",
     "ConversationReturnedToBot",
     "ConversationTransferred",

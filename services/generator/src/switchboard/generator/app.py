@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
-from switchboard.core.contracts import ReplyDecided
+import asyncio
+from pathlib import Path
+
+from switchboard.api.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from switchboard.core.grpcserver import add_grpc_server
+from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import REPLY_DECIDED, REPLY_READY
-from switchboard.generator.replies import fallback_reply
+from switchboard.core.topics import REPLY_DECIDED
+from switchboard.generator.answering import Answerer, AnsweringPolicy
+from switchboard.generator.cache import AnswerCache
+from switchboard.generator.embedding import Embedder
+from switchboard.generator.llm import build_generator
+from switchboard.generator.retrieval import Retriever
+from switchboard.generator.service import DecisionHandler, GeneratorServicer
 from switchboard.generator.settings import Settings
+from switchboard.generator.vectors import VectorStore
+
+log = get_logger(__name__)
 
 
-def build(runtime: ServiceRuntime, settings: Settings) -> None:
-    async def on_decided(decision: ReplyDecided) -> None:
-        if decision.WhichOneof("decision") != "generate":
-            return  # template replies and handoffs are other services' work
-        # No model is loaded yet: every request gets the fallback reply.
-        await runtime.publish(REPLY_READY, fallback_reply(decision, settings.fallback))
+async def build(runtime: ServiceRuntime, settings: Settings) -> None:
+    uri = settings.knowledge.milvus_uri
+    if "://" not in uri:
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    store = await asyncio.to_thread(VectorStore, uri)
+    embedder = Embedder()
+    retriever = Retriever(Path(settings.knowledge.tenants_dir), store, embedder)
+    for tenant_id in settings.knowledge.preload_tenants:
+        await retriever.sync(tenant_id)
+    model = None
+    if settings.use_model:
+        model = build_generator(settings.model)
+        await model.start()
+        runtime.on_close(model.close)
+    answerer = Answerer(
+        tenants_dir=Path(settings.knowledge.tenants_dir),
+        retriever=retriever,
+        cache=AnswerCache(store, embedder, similarity=settings.cache.similarity, ttl_s=settings.cache.ttl_s),
+        model=model,
+        policy=AnsweringPolicy(min_retrieval_score=settings.knowledge.min_retrieval_score),
+    )
+    handler = DecisionHandler(
+        answerer, runtime.publish, fallback=settings.fallback, default_deadline_ms=settings.deadline_ms
+    )
+    runtime.consume(REPLY_DECIDED, handler)
+    server = add_grpc_server(runtime, settings.grpc)
+    pb_grpc.add_GeneratorServiceServicer_to_server(
+        GeneratorServicer(answerer, default_deadline_ms=settings.deadline_ms), server
+    )
 
-    runtime.consume(REPLY_DECIDED, on_decided)
-    add_grpc_server(runtime, settings.grpc)
+    async def close_store() -> None:
+        await asyncio.to_thread(store.close)
+
+    runtime.on_close(close_store)

@@ -1,20 +1,70 @@
-"""Builds the "reply ready" events the generator publishes."""
+"""Builds the events the generator publishes for one generate decision."""
 
 from __future__ import annotations
 
-from switchboard.core.contracts import Language, ReplyDecided, ReplyReady, ReplySource, caused_envelope
+import json
+
+from switchboard.core.contracts import (
+    Citation,
+    HandoffDecision,
+    HandoffReason,
+    Language,
+    ReplyDecided,
+    ReplyReady,
+    ReplySource,
+    caused_envelope,
+)
+from switchboard.generator.answering import Answer
 from switchboard.generator.settings import FallbackSettings
 
 
-def fallback_reply(decision: ReplyDecided, fallback: FallbackSettings) -> ReplyReady:
-    """The fallback reply to ``decision``, in the customer's language; same id on every redelivery."""
-    text = fallback.text_zh if decision.language == Language.LANGUAGE_ZH else fallback.text_en
-    return ReplyReady(
+def answer_language(decision: ReplyDecided) -> str:
+    """``zh`` or ``en``: NLU's reading first, else the text itself (mixed text counts as Chinese)."""
+    from switchboard.generator.text import language_of
+
+    if decision.language in (Language.LANGUAGE_ZH, Language.LANGUAGE_MIXED):
+        return "zh"
+    if decision.language == Language.LANGUAGE_EN:
+        return "en"
+    return language_of(decision.generate.question)
+
+
+def reply_ready(decision: ReplyDecided, answer: Answer) -> ReplyReady:
+    """The reply for ``decision``. Its id depends only on the decision, so a fallback and a late answer
+    (or a redelivery) can never become two replies: the outbox keeps the first."""
+    language = Language.LANGUAGE_ZH if answer_language(decision) == "zh" else Language.LANGUAGE_EN
+    reply = ReplyReady(
         envelope=caused_envelope(decision.envelope, "generator.reply"),
-        text=text,
-        source=ReplySource.REPLY_SOURCE_SYSTEM,
-        language=decision.language,
+        text=answer.text,
+        source=answer.source,
+        language=language,
         sequence=0,
         sequence_count=1,
         channel_ids=decision.message.channel_ids,
+        citations=[Citation(**citation) for citation in answer.citations],
+    )
+    return reply
+
+
+def fallback_answer(decision: ReplyDecided, fallback: FallbackSettings) -> Answer:
+    text = fallback.text_zh if answer_language(decision) == "zh" else fallback.text_en
+    return Answer(text, ReplySource.REPLY_SOURCE_SYSTEM)
+
+
+def fallback_reply(decision: ReplyDecided, fallback: FallbackSettings) -> ReplyReady:
+    return reply_ready(decision, fallback_answer(decision, fallback))
+
+
+def handoff_decision(decision: ReplyDecided, answer: Answer) -> ReplyDecided:
+    """Asks for a human when the knowledge base cannot answer even after a clarifying question."""
+    return ReplyDecided(
+        envelope=caused_envelope(decision.envelope, "generator.handoff"),
+        handoff=HandoffDecision(
+            reasons=[HandoffReason.HANDOFF_REASON_REPEATED_FALLBACK],
+            detail=json.dumps({"question": decision.generate.question[:200]}, ensure_ascii=False),
+            topic=decision.generate.intent,
+            language=decision.language,
+        ),
+        language=decision.language,
+        message=decision.message,
     )

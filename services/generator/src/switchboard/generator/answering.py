@@ -1,0 +1,215 @@
+"""From a customer's question to a safe, grounded answer.
+
+Order of preference: a cached answer; a model answer that passes the support check (every claim
+backed by the retrieved passages) and the output checks; the best passage itself, framed by a
+template (always correct, and the path for languages the model does not write well, e.g. Chinese
+with the default English-only model); a clarifying question when nothing relevant is found; and a
+handoff when the customer was already asked to clarify.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client import Counter
+
+from switchboard.core.contracts import ReplySource
+from switchboard.core.logs import get_logger
+from switchboard.generator import style as phrasing
+from switchboard.generator.cache import AnswerCache, CachedAnswer
+from switchboard.generator.llm import ChatMessage, TextGenerator
+from switchboard.generator.llm.errors import ModelBusyError
+from switchboard.generator.retrieval import Hit, Retriever
+from switchboard.generator.safety import blocked_topic, check_output, looks_like_injection, redact, strip_invisible
+from switchboard.generator.style import TenantStyle, load_style
+from switchboard.generator.text import overlap, sentences
+
+log = get_logger(__name__)
+
+ANSWERS = Counter("switchboard_generator_answers_total", "Answers by path", ["path"])
+
+Delta = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One generate request, already decided by the dialogue manager."""
+
+    tenant_id: str
+    text: str
+    language: str  # "zh" or "en"
+    emotion: int = 0
+    last_bot_text: str = ""
+    personal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    source: int  # ReplySource
+    citations: list[dict[str, object]] = field(default_factory=list)
+    cache_hit: bool = False
+    handoff: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweringPolicy:
+    """Thresholds, calibrated on the demo knowledge base (see the service README)."""
+
+    min_retrieval_score: float = 0.9
+    min_supported_share: float = 0.7
+    min_sentence_overlap: float = 0.5
+    max_new_tokens: int = 160
+    same_document_margin: float = 0.03
+
+
+class Answerer:
+    def __init__(
+        self,
+        *,
+        tenants_dir: Path,
+        retriever: Retriever,
+        cache: AnswerCache,
+        model: TextGenerator | None,
+        policy: AnsweringPolicy = AnsweringPolicy(),
+    ) -> None:
+        self._tenants_dir = tenants_dir
+        self._retriever = retriever
+        self._cache = cache
+        self._model = model
+        self._policy = policy
+        self._styles: dict[str, TenantStyle] = {}
+        self._canary = f"CANARY-{secrets.token_hex(6)}"
+
+    def _style(self, tenant_id: str) -> TenantStyle:
+        if tenant_id not in self._styles:
+            self._styles[tenant_id] = load_style(self._tenants_dir, tenant_id)
+        return self._styles[tenant_id]
+
+    async def answer(self, question: Question, *, deadline: float, on_delta: Delta | None = None) -> Answer:
+        """The answer to ``question``; model output is streamed to ``on_delta`` before it is vetted."""
+        style = self._style(question.tenant_id)
+        language = question.language
+        cleaned = strip_invisible(question.text)
+        if looks_like_injection(cleaned) or blocked_topic(cleaned, style.blocked_topics):
+            return self._finish("declined", Answer(phrasing.declined(language), ReplySource.REPLY_SOURCE_TEMPLATE))
+        text = redact(cleaned)
+        if not self._retriever.knows(question.tenant_id):
+            await self._retriever.sync(question.tenant_id)
+        version = self._retriever.version(question.tenant_id)
+        if not question.personal:
+            cached = await self._cache.get(question.tenant_id, version, language, text)
+            if cached is not None:
+                return self._finish("cache", Answer(cached.text, cached.source, cached.citations, cache_hit=True))
+        hits = await self._retriever.search(question.tenant_id, text, language)
+        if not hits or hits[0].score < self._policy.min_retrieval_score:
+            return self._unclear(question, hits)
+        hits = _prefer_language(hits, language, self._policy.same_document_margin)
+        answer = None
+        if self._model is not None and language in self._model.languages and time.monotonic() < deadline:
+            answer = await self._generate(question, text, hits, style, deadline, on_delta)
+        if answer is None:
+            answer = self._extractive(question, hits)
+        if not question.personal:
+            await self._cache.put(
+                question.tenant_id, version, language, text, CachedAnswer(answer.text, answer.source, answer.citations)
+            )
+        return answer
+
+    async def _generate(
+        self, question: Question, text: str, hits: Sequence[Hit], style: TenantStyle, deadline: float, on_delta: Delta | None
+    ) -> Answer | None:
+        system = phrasing.system_prompt(style, question.language, self._canary)
+        passages = "\n".join(f"[{i + 1}] {hit.title}: {hit.text}" for i, hit in enumerate(hits))
+        messages = [ChatMessage("system", system), ChatMessage("user", f"Passages:\n{passages}\n\nQuestion: {text}")]
+        parts: list[str] = []
+        try:
+            async for delta in self._model.stream(messages, max_new_tokens=self._policy.max_new_tokens, deadline=deadline):
+                parts.append(delta)
+                if on_delta is not None:
+                    await on_delta(delta)
+        except ModelBusyError:
+            # Back-pressure: the model's queue is full, the knowledge base still answers.
+            log.warning("generator.model.busy", tenant_id=question.tenant_id)
+            return None
+        draft = "".join(parts).strip()
+        if not draft or time.monotonic() >= deadline:
+            log.info("generator.model.incomplete", tenant_id=question.tenant_id)
+            return None
+        verdict = check_output(
+            draft,
+            canary=self._canary,
+            system_prompt=system,
+            supporting_texts=[hit.text for hit in hits],
+            context_text=question.text,
+            blocked_topics=style.blocked_topics,
+        )
+        if not verdict.ok:
+            log.warning("generator.model.rejected", tenant_id=question.tenant_id, reason=verdict.reason)
+            return None
+        if not self._supported(draft, hits):
+            log.info("generator.model.unsupported", tenant_id=question.tenant_id)
+            return None
+        answer = phrasing.empathy(question.emotion, question.language) + draft
+        return self._finish("generated", Answer(answer, ReplySource.REPLY_SOURCE_GENERATED, _citations(hits)))
+
+    def _supported(self, draft: str, hits: Sequence[Hit]) -> bool:
+        evidence = " ".join(f"{hit.title} {hit.text}" for hit in hits)
+        claims = sentences(draft)
+        if not claims:
+            return False
+        backed = sum(1 for claim in claims if overlap(claim, evidence) >= self._policy.min_sentence_overlap)
+        return backed / len(claims) >= self._policy.min_supported_share
+
+    def _extractive(self, question: Question, hits: Sequence[Hit]) -> Answer:
+        best = hits[0]
+        body = best.text
+        document = best.source.split("#", 1)[0]
+        for other in hits[1:]:
+            close = best.score - other.score <= self._policy.same_document_margin
+            if close and other.source.split("#", 1)[0] == document:
+                body = f"{body} {other.text}"
+        text = phrasing.empathy(question.emotion, question.language) + phrasing.extractive(
+            question.language, best.title, body
+        )
+        return self._finish("extractive", Answer(text, ReplySource.REPLY_SOURCE_EXTRACTIVE, _citations(hits[:1])))
+
+    def _unclear(self, question: Question, hits: Sequence[Hit]) -> Answer:
+        if question.last_bot_text.startswith(phrasing.CLARIFY_MARKERS):
+            return self._finish(
+                "handoff", Answer(phrasing.handing_over(question.language), ReplySource.REPLY_SOURCE_SYSTEM, handoff=True)
+            )
+        topics = _topics(hits, question.language)
+        return self._finish(
+            "clarify", Answer(phrasing.clarifying_question(question.language, topics), ReplySource.REPLY_SOURCE_TEMPLATE)
+        )
+
+    @staticmethod
+    def _finish(path: str, answer: Answer) -> Answer:
+        ANSWERS.labels(path).inc()
+        return answer
+
+
+def _prefer_language(hits: Sequence[Hit], language: str, margin: float) -> list[Hit]:
+    """Puts the best passage in the customer's language first when it is about as good as the best."""
+    same = [hit for hit in hits if hit.language == language]
+    if same and hits[0].score - same[0].score <= margin * 2:
+        return [*same, *(hit for hit in hits if hit.language != language)]
+    return list(hits)
+
+
+def _topics(hits: Sequence[Hit], language: str) -> list[str]:
+    titles: list[str] = []
+    for hit in hits:
+        topic = hit.title.split(" / ", 1)[0]
+        if hit.language == language and topic not in titles:
+            titles.append(topic)
+    return titles or (["退货", "退款", "配送"] if language == "zh" else ["returns", "refunds", "shipping"])
+
+
+def _citations(hits: Sequence[Hit]) -> list[dict[str, object]]:
+    return [{"source": hit.source, "title": hit.title, "score": round(hit.score, 3)} for hit in hits]

@@ -1,0 +1,88 @@
+"""Semantic answer cache: a near-identical question of the same tenant gets the stored answer.
+
+Only safe reuse: the key holds the tenant's knowledge-base version and the answer language, plus
+the question's *signature* (its numbers, order ids and negations), so "can I return it" never gets
+the answer to "can't I return it", nor "7 days" the answer to "30 days". Answers that depend on the
+customer's own data are never stored. Entries expire after ``ttl_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+from dataclasses import asdict, dataclass
+
+from prometheus_client import Counter
+
+from switchboard.generator.embedding import Embedder
+from switchboard.generator.vectors import VectorStore
+
+CACHE_LOOKUPS = Counter("switchboard_generator_cache_lookups_total", "Semantic cache lookups", ["outcome"])
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ORDER_ID = re.compile(r"\bSB\d{4,}\b", re.IGNORECASE)
+_NEGATION_EN = re.compile(r"\b(not|no|never|cannot|without)\b|n't\b", re.IGNORECASE)
+_NEGATION_ZH = re.compile(r"不|没|別|别|无法|未|非|勿")
+_CHINESE_NUMERALS = str.maketrans({"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "十": "10"})
+
+
+def signature(question: str) -> str:
+    """What must match exactly for two questions to share an answer."""
+    normalised = question.translate(_CHINESE_NUMERALS)
+    numbers = sorted(_NUMBER.findall(normalised))
+    orders = sorted(match.upper() for match in _ORDER_ID.findall(question))
+    negations = len(_NEGATION_EN.findall(question)) + len(_NEGATION_ZH.findall(_drop_fixed_phrases(question)))
+    return f"n={','.join(numbers)};o={','.join(orders)};neg={negations}"
+
+
+def _drop_fixed_phrases(question: str) -> str:
+    # Policy names that contain a negation character but negate nothing.
+    return question.replace("无理由", "").replace("不用", "")
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    text: str
+    source: int
+    citations: list[dict[str, object]]
+
+
+class AnswerCache:
+    """Looks up and stores answers per tenant in the vector store."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder, *, similarity: float, ttl_s: float) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._similarity = similarity
+        self._ttl_s = ttl_s
+
+    @staticmethod
+    def key(kb_version: str, language: str, question: str) -> str:
+        return f"{kb_version}|{language}|{signature(question)}"
+
+    async def get(self, tenant_id: str, kb_version: str, language: str, question: str) -> CachedAnswer | None:
+        vector = await self._embedder.query(question)
+        not_before = int(time.time() - self._ttl_s)
+        found = await asyncio.to_thread(
+            self._store.find_answer, tenant_id, vector.tolist(), self.key(kb_version, language, question), not_before
+        )
+        if found is None or found["score"] < self._similarity:
+            CACHE_LOOKUPS.labels("miss").inc()
+            return None
+        CACHE_LOOKUPS.labels("hit").inc()
+        return CachedAnswer(**json.loads(found["answer"]))
+
+    async def put(self, tenant_id: str, kb_version: str, language: str, question: str, answer: CachedAnswer) -> None:
+        vector = await self._embedder.query(question)
+        key = self.key(kb_version, language, question)
+        row = {
+            "id": hashlib.sha256(f"{key}\0{question}".encode()).hexdigest()[:32],
+            "vector": vector.tolist(),
+            "key": key,
+            "created_at": int(time.time()),
+            "answer": json.dumps(asdict(answer), ensure_ascii=False),
+        }
+        await asyncio.to_thread(self._store.put_answer, tenant_id, row)

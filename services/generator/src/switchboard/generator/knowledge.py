@@ -1,0 +1,88 @@
+"""The tenant's knowledge base: bilingual markdown files, cut into passages that answers cite.
+
+Files are ``tenants/<id>/knowledge/<topic>.<lang>.md``. Each ``##`` section is one passage, titled
+"<file title> / <section>"; its source is ``<topic>.<lang>.md#<section slug>``. The knowledge-base
+version is a digest of every file, so caches keyed by it die when any file changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from switchboard.generator.errors import GeneratorPermanentError
+
+LANGUAGES = ("zh", "en")
+_FILE_NAME = re.compile(r"^(?P<topic>[a-z0-9-]+)\.(?P<lang>zh|en)\.md$")
+MAX_PASSAGE_CHARS = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One citable piece of the knowledge base."""
+
+    id: str  # stable: tenant, source and text digest
+    tenant_id: str
+    language: str
+    source: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    tenant_id: str
+    version: str
+    passages: tuple[Passage, ...]
+
+    def in_language(self, language: str) -> tuple[Passage, ...]:
+        return tuple(p for p in self.passages if p.language == language)
+
+
+def load_knowledge_base(tenant_id: str, folder: Path) -> KnowledgeBase:
+    """Reads and cuts every knowledge file of a tenant; raises on a misnamed or empty file."""
+    files = sorted(folder.glob("*.md"))
+    if not files:
+        raise GeneratorPermanentError(f"no knowledge files in {folder}")
+    digest = hashlib.sha256()
+    passages: list[Passage] = []
+    for path in files:
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise GeneratorPermanentError(f"{path.name}: name knowledge files <topic>.<zh|en>.md")
+        text = path.read_text(encoding="utf-8")
+        digest.update(path.name.encode() + b"\0" + text.encode())
+        found = list(_sections(tenant_id, match["lang"], path.name, text))
+        if not found:
+            raise GeneratorPermanentError(f"{path.name}: no text")
+        passages.extend(found)
+    return KnowledgeBase(tenant_id, digest.hexdigest()[:16], tuple(passages))
+
+
+def _sections(tenant_id: str, language: str, file_name: str, text: str):
+    title = ""
+    heading = ""
+    lines: list[str] = []
+    for line in [*text.splitlines(), "## "]:
+        if line.startswith("# ") and not title:
+            title = line[2:].strip()
+            continue
+        if line.startswith("## "):
+            body = " ".join(part.strip() for part in lines if part.strip())
+            if body:
+                yield _passage(tenant_id, language, file_name, title, heading, body)
+            heading, lines = line[3:].strip(), []
+            continue
+        lines.append(line)
+
+
+def _passage(tenant_id: str, language: str, file_name: str, title: str, heading: str, body: str) -> Passage:
+    if len(body) > MAX_PASSAGE_CHARS:
+        raise GeneratorPermanentError(f"{file_name}#{heading}: a section holds at most {MAX_PASSAGE_CHARS} characters")
+    slug = re.sub(r"[^\w]+", "-", heading.lower()).strip("-") or "intro"
+    source = f"{file_name}#{slug}"
+    full_title = f"{title} / {heading}" if heading else title
+    passage_id = hashlib.sha256(f"{tenant_id}\0{source}\0{body}".encode()).hexdigest()[:32]
+    return Passage(passage_id, tenant_id, language, source, full_title, body)

@@ -183,7 +183,7 @@ class Answerer:
             return self._finish(
                 "handoff", Answer(phrasing.handing_over(question.language), ReplySource.REPLY_SOURCE_SYSTEM, handoff=True)
             )
-        topics = _topics(hits, question.language)
+        topics = _topics(hits, question.language) or self._retriever.topics(question.tenant_id, question.language)[:4]
         return self._finish(
             "clarify", Answer(phrasing.clarifying_question(question.language, topics), ReplySource.REPLY_SOURCE_TEMPLATE)
         )
@@ -208,7 +208,7 @@ def _topics(hits: Sequence[Hit], language: str) -> list[str]:
         topic = hit.title.split(" / ", 1)[0]
         if hit.language == language and topic not in titles:
             titles.append(topic)
-    return titles or (["退货", "退款", "配送"] if language == "zh" else ["returns", "refunds", "shipping"])
+    return titles
 
 
 def _citations(hits: Sequence[Hit]) -> list[dict[str, object]]:

@@ -451,6 +451,8 @@ def test_dockerfile_installs_its_lock_with_a_pip_cache(service: str) -> None:
 def test_dockerfile_copies_only_proto_core_and_the_service(service: str) -> None:
     stages = dockerfile_stages(service)
     allowed = {"proto/", "lib/core/", f"services/{service}/"}
+    # Tenant folders (channel files, NLU data) may ship as defaults; deployments mount their own.
+    optional = {"tenants/"}
     copied: set[str] = set()
     for stage in stages:
         assert not instructions(stage, "ADD"), "use COPY, not ADD"
@@ -460,9 +462,9 @@ def test_dockerfile_copies_only_proto_core_and_the_service(service: str) -> None
             *sources, _destination = [arg for arg in copy.args.split() if not arg.startswith("--")]
             for source in sources:
                 normalized = source.rstrip("/") + "/"
-                assert normalized in allowed, f"{service} copies {source}; only {sorted(allowed)} belong in the image"
+                assert normalized in allowed | optional, f"{service} copies {source}; only {sorted(allowed)} belong in the image"
                 copied.add(normalized)
-    assert copied == allowed, f"{service} must copy {sorted(allowed)}, copies {sorted(copied)}"
+    assert copied - optional == allowed, f"{service} must copy {sorted(allowed)}, copies {sorted(copied)}"
     protogen = [i for stage in stages[:-1] for i in instructions(stage, "RUN") if "switchboard.core.protogen" in i.args]
     assert protogen, "the stubs must be generated in a build stage with switchboard.core.protogen"
 

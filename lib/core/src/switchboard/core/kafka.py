@@ -79,6 +79,17 @@ def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
     }
 
 
+def broadcast_config(settings: KafkaSettings, client_name: str) -> dict[str, Any]:
+    """A group-less reader: every process sees every record from now on, and commits nothing.
+
+    For per-process fan-out (a replica waking its own waiting requests and sockets), never for work
+    that must happen once: that belongs to a consumer group (``consumer_config``).
+    """
+    config = consumer_config(settings, f"broadcast-{client_name}")
+    config.update(group_id=None, auto_offset_reset="latest")
+    return config
+
+
 class Publisher:
     """Publishes protobuf events to their declared topics, keyed by conversation."""
 
@@ -302,6 +313,54 @@ class TopicConsumer(Generic[M]):
             if now - max(seen, self._progress_at.get(tp, 0.0)) > stall_after:
                 return False, f"{tp.topic}[{tp.partition}] stalled with lag {end_offsets[tp] - handled}"
         return True, "ok"
+
+
+class TopicBroadcast(Generic[M]):
+    """Reads every partition of one topic without a group, from the moment it starts.
+
+    Each replica runs its own, so an event reaches every replica whatever partition owner the
+    grouped consumers have. Nothing is committed and nothing is retried: a record that cannot be
+    decoded or whose handler fails is logged and skipped, since the grouped consumer owns the work.
+    """
+
+    def __init__(self, *, topic: Topic[M], handler: Handler[M], settings: KafkaSettings, client_name: str) -> None:
+        self.topic = topic
+        self._handler = handler
+        self._consumer = AIOKafkaConsumer(topic.name, **broadcast_config(settings, client_name))
+        self._started = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    async def started(self) -> None:
+        """Returns once the reader has its partitions and positions: later records will be seen."""
+        await self._started.wait()
+
+    async def run(self) -> None:
+        await self._consumer.start()
+        try:
+            # Without a group the reader takes every partition once metadata arrives; resolve
+            # "latest" for each now, so a record published after started() is never skipped.
+            while not self._consumer.assignment():
+                await asyncio.sleep(0.05)
+            for tp in self._consumer.assignment():
+                await self._consumer.position(tp)
+            self._started.set()
+            while not self._stopping.is_set():
+                batches = await self._consumer.getmany(timeout_ms=200)
+                for records in batches.values():
+                    for record in records:
+                        await self._handle(record)
+        finally:
+            await self._consumer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _handle(self, record: ConsumerRecord) -> None:
+        try:
+            message = self.topic.decode(record.value or b"")
+            await self._handler(message)
+        except Exception as error:  # noqa: BLE001 - fan-out is best effort; the grouped consumer owns delivery
+            log.warning("kafka.broadcast.skipped", topic=self.topic.name, error_class=type(error).__name__)
 
 
 async def ensure_topics(

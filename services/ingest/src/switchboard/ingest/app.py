@@ -1,18 +1,104 @@
-"""Composition root of the ingest service."""
+"""Composition root of the ingest service: channel adapters, reply routing, the delivery consumer.
+
+Replies reach customers on two paths. Every replica runs a group-less reader of the outbound and
+handoff topics (``TopicBroadcast``) that wakes the requests and sockets *it* holds. The grouped
+delivery consumer hands each reply to its channel's ``send`` once per reply id, through the outbox,
+for replies no waiting request took (WeChat's API, the phone's next webhook, web chat history).
+"""
 
 from __future__ import annotations
 
-from switchboard.core.contracts import ReplyReady
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import aiohttp
+
+from switchboard.core.contracts import Channel, ReplyReady
+from switchboard.core.kafka import TopicBroadcast
+from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import REPLY_READY
-from switchboard.ingest.delivery import DeliveryLog
+from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, REPLY_READY
+from switchboard.ingest.channels import ChannelAdapter, Context
+from switchboard.ingest.identity import Customers
+from switchboard.ingest.intake import Intake
+from switchboard.ingest.limits import RateLimiter
+from switchboard.ingest.outbox import Outbox
+from switchboard.ingest.replies import ReplyHub
+from switchboard.ingest.rest import RestAdapter
 from switchboard.ingest.settings import Settings
+from switchboard.ingest.tenancy import Tenants
+from switchboard.ingest.voice import VoiceAdapter
+from switchboard.ingest.webchat import WebChatAdapter
+from switchboard.ingest.wechat import WeChatAdapter
+from switchboard.ingest.wechat_api import WeChatApi
+
+log = get_logger(__name__)
 
 
-def build(runtime: ServiceRuntime, settings: Settings) -> None:
-    deliveries = DeliveryLog(runtime.database()["deliveries"])
+class Delivery:
+    """The grouped consumer's handler: each final reply goes to its channel's adapter."""
 
-    async def on_reply(reply: ReplyReady) -> None:
-        await deliveries.deliver(reply)
+    def __init__(self, adapters: dict[int, ChannelAdapter]) -> None:
+        self._adapters = adapters
 
-    runtime.consume(REPLY_READY, on_reply)
+    async def __call__(self, reply: ReplyReady) -> None:
+        if reply.partial:
+            return  # partial text is for live sockets only (see ReplyReady.partial)
+        adapter = self._adapters.get(reply.envelope.channel)
+        if adapter is None:
+            log.warning("channel.reply.no_adapter", channel=reply.envelope.channel)
+            return
+        await adapter.send(reply)
+
+
+def use_io_threads(count: int) -> None:
+    """Sizes the running loop's default executor, where every ``asyncio.to_thread`` database call waits.
+
+    The default (CPU count + 4) queues channel requests behind each other on small machines.
+    """
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=count, thread_name_prefix="ingest-io"))
+
+
+def build_context(settings: Settings, database, publish) -> Context:
+    hub = ReplyHub()
+    intake = Intake(
+        database["inbound_messages"],
+        Customers(database["customer_identities"]),
+        RateLimiter(settings.limits),
+        settings.limits,
+        publish,
+        hub,
+    )
+    outbox = Outbox(database["deliveries"])
+    intake.ensure_indexes()
+    outbox.ensure_indexes()
+    return Context(settings, Tenants.load(Path(settings.tenants_dir)), intake, hub, outbox)
+
+
+def build_adapters(context: Context, http: aiohttp.ClientSession, database) -> tuple[list, dict[int, ChannelAdapter]]:
+    """Every route provider, and the adapter that sends each channel's replies."""
+    web_chat = WebChatAdapter(context)
+    wechat = WeChatAdapter(context, WeChatApi(context.settings.wechat_api_base, database["wechat_tokens"], http))
+    voice = VoiceAdapter(context)
+    senders: dict[int, ChannelAdapter] = {
+        Channel.CHANNEL_WEB: web_chat,
+        Channel.CHANNEL_WECHAT: wechat,
+        Channel.CHANNEL_VOICE: voice,
+    }
+    return [web_chat, RestAdapter(context), wechat, voice], senders
+
+
+async def build(runtime: ServiceRuntime, settings: Settings) -> None:
+    use_io_threads(settings.io_threads)
+    database = runtime.database()
+    context = build_context(settings, database, lambda message: runtime.publish(MESSAGE_RECEIVED, message))
+    http = aiohttp.ClientSession()
+    runtime.on_close(http.close)
+    providers, senders = build_adapters(context, http, database)
+    for provider in providers:
+        runtime.http_app.router.add_routes(provider.routes())
+    runtime.consume(REPLY_READY, Delivery(senders))
+    for topic, handler in ((REPLY_READY, context.hub.on_reply), (HANDOFF_EVENTS, context.hub.on_handoff)):
+        reader = TopicBroadcast(topic=topic, handler=handler, settings=settings.kafka, client_name=f"ingest-{topic.name}")
+        runtime.background(reader.run)

@@ -1,0 +1,269 @@
+"""Web chat: the ``/chat`` demo page, the embeddable ``/chat/widget.js``, session tokens and ``/ws``.
+
+The server issues a signed session token (HMAC-SHA256 with the tenant's session secret) naming the
+tenant, the web user and the conversation; the socket takes all three from the token, never from
+what the client sends. The handshake's ``Origin`` must be on the tenant's allow-list. Messages carry
+a client message id: a resend after a reconnect is deduplicated and acknowledged again, and on
+connect the server sends the conversation so far, so the widget shows every message once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, ClassVar
+
+from aiohttp import WSMsgType, web
+from pydantic import BaseModel, Field, ValidationError
+
+from switchboard.core.contracts import Channel, ChannelIds, HandoffEvent, MessageReceived, ReplyReady, ReplySource
+from switchboard.core.logs import get_logger
+from switchboard.ingest.channels import Context, guarded
+from switchboard.ingest.errors import RejectedRequest
+from switchboard.ingest.identity import Identity
+from switchboard.ingest.intake import Inbound
+from switchboard.ingest.limits import read_body
+from switchboard.ingest.tenancy import ChannelConfig, WebConfig
+
+log = get_logger(__name__)
+
+STATIC = ("chat.html", "widget.js", "widget.css")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    tenant_id: str
+    user_id: str
+    conversation_id: str
+    expires_at: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(config: WebConfig, session: Session) -> str:
+    payload = _b64(json.dumps(
+        {"t": session.tenant_id, "u": session.user_id, "c": session.conversation_id, "exp": session.expires_at},
+        separators=(",", ":"),
+    ).encode())
+    signature = hmac.new(config.session_secret.get_secret_value().encode(), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(signature)}"
+
+
+def read_token(tenants_get, token: str, now: float | None = None) -> Session | None:
+    """The session a token names, or None when it is malformed, forged, expired or of an unknown tenant."""
+    try:
+        payload, signature = token.split(".", 1)
+        data = json.loads(_unb64(payload))
+        tenant = tenants_get(str(data["t"]))
+        if tenant is None or tenant.web is None:
+            return None
+        secret = tenant.web.session_secret.get_secret_value().encode()
+        expected = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(signature)):
+            return None
+        session = Session(str(data["t"]), str(data["u"]), str(data["c"]), int(data["exp"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return session if session.expires_at > (now or time.time()) else None
+
+
+def reply_frame(reply: ReplyReady) -> dict[str, Any]:
+    return {
+        "type": "reply",
+        "id": reply.envelope.event_id,
+        "stream_id": reply.stream_id or reply.envelope.event_id,
+        "partial": reply.partial,
+        "text": reply.text,
+        "quick_replies": [{"title": q.title, "payload": q.payload} for q in reply.quick_replies],
+        "agent_name": reply.agent_name if reply.source == ReplySource.REPLY_SOURCE_AGENT else "",
+        "in_reply_to": reply.envelope.causation_id,
+    }
+
+
+def handoff_frame(event: HandoffEvent) -> dict[str, Any] | None:
+    kind = event.WhichOneof("event")
+    if kind == "queued":
+        return {"type": "handoff", "state": "queued", "position": event.queued.position,
+                "wait_s": event.queued.estimated_wait_seconds}
+    if kind == "assigned":
+        return {"type": "handoff", "state": "assigned", "agent_name": event.assigned.agent_name}
+    if kind in ("returned_to_bot", "cancelled"):
+        return {"type": "handoff", "state": "ended"}
+    return None
+
+
+class ClientFrame(BaseModel):
+    type: str = Field(pattern="^(message|typing)$")
+    id: str = Field("", max_length=100)
+    text: str = ""
+
+
+class WebChatAdapter:
+    name: ClassVar[str] = "web"
+    channel: ClassVar[int] = Channel.CHANNEL_WEB
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/chat", self.page),
+            web.get("/chat/{asset:widget\\.(js|css)}", self.asset),
+            web.post("/chat/{tenant}/session", guarded(self.session)),
+            web.options("/chat/{tenant}/session", guarded(self.preflight)),
+            web.get("/ws", guarded(self.socket)),
+        ]
+
+    async def page(self, request: web.Request) -> web.Response:
+        return _static("chat.html", "text/html")
+
+    async def asset(self, request: web.Request) -> web.Response:
+        name = request.match_info["asset"]
+        return _static(name, "text/javascript" if name.endswith(".js") else "text/css")
+
+    def _web(self, tenant_id: str) -> tuple[ChannelConfig, WebConfig]:
+        tenant = self._context.tenants.get(tenant_id)
+        if tenant is None or tenant.web is None:
+            raise RejectedRequest(404, "no web chat for this tenant")
+        return tenant, tenant.web
+
+    def _origin_allowed(self, config: WebConfig, origin: str) -> bool:
+        return origin in config.allowed_origins
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        _, config = self._web(request.match_info["tenant"])
+        origin = request.headers.get("Origin", "")
+        if not self._origin_allowed(config, origin):
+            raise RejectedRequest(403, "origin not allowed")
+        return web.Response(status=204, headers=_cors(origin))
+
+    async def session(self, request: web.Request) -> web.Response:
+        """A session token: the one the widget holds when still valid, else a new user and conversation."""
+        tenant, config = self._web(request.match_info["tenant"])
+        origin = request.headers.get("Origin", "")
+        if origin and not self._origin_allowed(config, origin):
+            raise RejectedRequest(403, "origin not allowed")
+        body = await read_body(request, 4096)
+        try:
+            previous = str(json.loads(body or b"{}").get("token", ""))
+        except (ValueError, AttributeError):
+            raise RejectedRequest(400, "expected a JSON object") from None
+        session = read_token(self._context.tenants.get, previous) if previous else None
+        if session is None or session.tenant_id != tenant.tenant_id:
+            session = Session(tenant.tenant_id, f"w-{uuid.uuid4().hex}", str(uuid.uuid4()), 0)
+        session = Session(session.tenant_id, session.user_id, session.conversation_id,
+                          int(time.time()) + config.session_ttl_s)
+        body_out = {"token": issue_token(config, session), "conversation_id": session.conversation_id,
+                    "language": tenant.default_language}
+        return web.json_response(body_out, headers=_cors(origin) if origin else None)
+
+    async def socket(self, request: web.Request) -> web.StreamResponse:
+        session = read_token(self._context.tenants.get, request.query.get("token", ""))
+        if session is None:
+            raise RejectedRequest(403, "bad or expired session token")
+        _, config = self._web(session.tenant_id)
+        if not self._origin_allowed(config, request.headers.get("Origin", "")):
+            raise RejectedRequest(403, "origin not allowed")
+        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=self._context.settings.limits.max_body_bytes)
+        await ws.prepare(request)
+        lock = asyncio.Lock()
+
+        async def push(frame: dict[str, Any]) -> None:
+            async with lock:
+                if not ws.closed:
+                    await ws.send_json(frame, dumps=_dumps)
+
+        async def on_event(event: ReplyReady | HandoffEvent) -> None:
+            frame = reply_frame(event) if isinstance(event, ReplyReady) else handoff_frame(event)
+            if frame is not None:
+                await push(frame)
+
+        with self._context.hub.subscribe(session.tenant_id, session.conversation_id, on_event):
+            await push({"type": "ready", "conversation_id": session.conversation_id,
+                        "history": await self._history(session)})
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    await self._on_frame(session, request.headers.get("Origin", ""), frame.data, push)
+                elif frame.type == WSMsgType.ERROR:
+                    break
+        return ws
+
+    async def _on_frame(self, session: Session, origin: str, data: str, push) -> None:
+        try:
+            frame = ClientFrame.model_validate(json.loads(data))
+        except (ValueError, ValidationError):
+            await push({"type": "error", "status": 400, "reason": "expected {type, id, text}"})
+            return
+        if frame.type == "typing":
+            return
+        if not frame.id:
+            await push({"type": "error", "status": 400, "reason": "a message needs its client id"})
+            return
+        inbound = Inbound(
+            tenant_id=session.tenant_id,
+            channel=Channel.CHANNEL_WEB,
+            dedup_key=f"web:{session.conversation_id}:{frame.id}",
+            identities=(Identity("web", session.user_id),),
+            text=frame.text,
+            conversation_id=session.conversation_id,
+            channel_ids=ChannelIds(message_id=frame.id, user_id=session.user_id, account_id=origin),
+        )
+        try:
+            accepted = await self._context.intake.accept(inbound)
+        except RejectedRequest as rejected:
+            await push({"type": "error", "id": frame.id, "status": rejected.status, "reason": rejected.reason})
+            return
+        await push({"type": "ack", "id": frame.id, "event_id": accepted.message.envelope.event_id,
+                    "duplicate": accepted.duplicate})
+        if not accepted.duplicate:
+            await push({"type": "typing", "on": True})
+
+    async def _history(self, session: Session) -> list[dict[str, Any]]:
+        items: list[tuple[Any, dict[str, Any]]] = []
+        for document in await self._context.intake.history(session.tenant_id, session.conversation_id):
+            message = MessageReceived.FromString(bytes(document["message"]))
+            items.append((document["received_at"], {"type": "sent", "id": message.channel_ids.message_id,
+                                                    "text": message.text}))
+        for document in await self._context.outbox.history(session.tenant_id, session.conversation_id):
+            items.append((document["created_at"], {
+                "type": "reply", "id": document["_id"], "stream_id": document["_id"], "partial": False,
+                "text": document["text"], "quick_replies": document.get("quick_replies", []),
+                "agent_name": document.get("agent_name", ""), "in_reply_to": document["causation_id"],
+            }))
+        return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+
+    async def send(self, reply: ReplyReady) -> None:
+        """Sockets get replies through the per-replica hub; the outbox keeps them for reconnects."""
+        await self._context.outbox.claim(reply, "delivered")
+
+
+def _cors(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Vary": "Origin",
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _static(name: str, content_type: str) -> web.Response:
+    text = resources.files("switchboard.ingest").joinpath("static", name).read_text(encoding="utf-8")
+    return web.Response(text=text, content_type=content_type, charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})

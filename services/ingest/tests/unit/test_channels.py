@@ -1,0 +1,122 @@
+"""Pure pieces of the channels: text splitting, session tokens, rate limits, tenant channel files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from aiokafka.errors import KafkaConnectionError
+from pymongo.errors import ServerSelectionTimeoutError
+
+from switchboard.core.contracts import QuickReply, ReplyReady
+from switchboard.ingest.channels import split_text
+from switchboard.ingest.errors import ChannelConfigError, RejectedRequest
+from switchboard.ingest.limits import RateLimiter
+from switchboard.ingest.rest import rasa_messages
+from switchboard.ingest.settings import LimitSettings
+from switchboard.ingest.tenancy import Tenants, load_channels
+from switchboard.ingest.webchat import Session, issue_token, read_token
+from switchboard.ingest.wechat import parse_xml, wechat_signature
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+@pytest.mark.parametrize("text", ["短句。" * 1000, "a" * 5000, "😀" * 700, "line one\n" * 400, "mixed 中文 and English. " * 200])
+def test_split_text_keeps_every_character_within_the_byte_limit(text: str) -> None:
+    parts = split_text(text, 2000)
+    assert all(len(part.encode("utf-8")) <= 2000 for part in parts)
+    assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    assert split_text("short", 2000) == ["short"]
+
+
+def test_split_text_prefers_sentence_ends() -> None:
+    parts = split_text("第一句话。" * 150 + "尾巴", 2000)
+    assert parts[0].endswith("。")
+
+
+def test_session_tokens_round_trip_and_reject_forgery_and_expiry() -> None:
+    tenants = Tenants.load(REPO / "tenants")
+    config = tenants.get("demo").web
+    session = Session("demo", "w-1", "conv-1", int(time.time()) + 60)
+    token = issue_token(config, session)
+    assert read_token(tenants.get, token) == session
+    payload, signature = token.split(".")
+    assert read_token(tenants.get, f"{payload}x.{signature}") is None
+    assert read_token(tenants.get, "garbage") is None
+    assert read_token(tenants.get, token, now=time.time() + 120) is None
+
+
+def test_rate_limiter_windows_slide() -> None:
+    now = [0.0]
+    limiter = RateLimiter(LimitSettings(customer_per_minute=2, tenant_per_minute=3), clock=lambda: now[0])
+    limiter.take("demo", "a")
+    limiter.take("demo", "a")
+    with pytest.raises(RejectedRequest) as refused:
+        limiter.take("demo", "a")
+    assert refused.value.status == 429
+    limiter.take("demo", "b")
+    with pytest.raises(RejectedRequest):
+        limiter.take("demo", "c")
+    now[0] = 61.0
+    limiter.take("demo", "a")
+
+
+def test_channel_secrets_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    (folder / "channels.yaml").write_text(
+        "web:\n  session_secret: env:ACME_SESSION\n  rest_api_key: k\nvoice:\n  auth_token: env:ACME_TWILIO\n"
+    )
+    with pytest.raises(ChannelConfigError, match="ACME_SESSION"):
+        load_channels(folder / "channels.yaml")
+    monkeypatch.setenv("ACME_SESSION", "s3cret")
+    monkeypatch.setenv("ACME_TWILIO", "t0ken")
+    config = load_channels(folder / "channels.yaml")
+    assert config.web.session_secret.get_secret_value() == "s3cret" and config.wechat is None
+    (folder / "channels.yaml").write_text("wechat:\n  app_id: a\n  app_secret: b\n  token: c\n  encoding_aes_key: short\n")
+    with pytest.raises(ChannelConfigError, match="43 characters"):
+        load_channels(folder / "channels.yaml")
+
+
+def test_wechat_signature_matches_wechats_definition() -> None:
+    import hashlib
+
+    assert wechat_signature("token", "1", "n") == hashlib.sha1("".join(sorted(["token", "1", "n"])).encode()).hexdigest()
+
+
+def test_xml_with_entities_is_refused() -> None:
+    bomb = b'<!DOCTYPE x [<!ENTITY a "b"><!ENTITY c "&a;&a;">]><xml><Content>&c;</Content></xml>'
+    with pytest.raises(RejectedRequest) as refused:
+        parse_xml(bomb)
+    assert refused.value.status == 400
+    assert parse_xml(b"<xml><Content><![CDATA[<b>hi</b>]]></Content></xml>") == {"Content": "<b>hi</b>"}
+
+
+def test_rasa_messages_shape() -> None:
+    reply = ReplyReady(text="hi", quick_replies=[QuickReply(title="Yes", payload="/affirm")])
+    assert rasa_messages("s", [reply, ReplyReady(text="bye")]) == [
+        {"recipient_id": "s", "text": "hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
+        {"recipient_id": "s", "text": "bye"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (RejectedRequest(429, "slow down"), 429),
+        (ServerSelectionTimeoutError("down"), 503),
+        (KafkaConnectionError("down"), 503),
+        (RuntimeError("bug"), 500),
+    ],
+)
+async def test_guarded_routes_answer_a_status_instead_of_crashing(error: Exception, status: int) -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from switchboard.ingest.channels import guarded
+
+    async def handler(request):
+        raise error
+
+    response = await guarded(handler)(make_mocked_request("POST", "/x"))
+    assert response.status == status

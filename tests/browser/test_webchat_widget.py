@@ -1,0 +1,149 @@
+"""The web chat widget in real headless Chromium: converse, stream, reconnect, hand off, stay escaped."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from switchboard.core.contracts import (
+    AgentAssigned,
+    HandoffEvent,
+    HandoffQueued,
+    MessageReceived,
+    ReplySource,
+    caused_envelope,
+)
+from switchboard.ingest.testing import reply_to
+
+pytestmark = pytest.mark.browser
+
+WIDGET = "#switchboard-chat"
+
+
+async def open_chat(browser, node, *, width: int = 1280, height: int = 800, locale: str = "en-US"):
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    page = await context.new_page()
+    await page.goto(f"{node.base_url}/chat")
+    await page.locator(f"{WIDGET} [data-testid=status][data-state=online]").wait_for(timeout=15000)
+    return context, page
+
+
+async def say(page, text: str) -> None:
+    await page.locator(f"{WIDGET} [data-testid=input]").fill(text)
+    await page.locator(f"{WIDGET} [data-testid=input]").press("Enter")
+
+
+def screenshots(default: Path) -> Path:
+    """Where screenshots go: ``SWITCHBOARD_SCREENSHOTS`` to keep them, else the test's temporary folder."""
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS", default))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def replies(page):
+    return page.locator(f"{WIDGET} [data-testid=reply] .bubble")
+
+
+def mine(page):
+    return page.locator(f"{WIDGET} [data-testid=mine] .bubble")
+
+
+async def test_converse_with_escaping_and_quick_replies(browser, node) -> None:
+    context, page = await open_chat(browser, node)
+    hostile = '<img src=x onerror="window.__pwned=1">你好 😀'
+    await say(page, hostile)
+    await replies(page).first.wait_for()
+    assert await replies(page).first.text_content() == f"echo: {hostile}"
+    assert await mine(page).first.text_content() == hostile
+    assert await page.evaluate("window.__pwned") is None
+    assert await page.locator(f"{WIDGET} img").count() == 0
+    await page.locator(f"{WIDGET} [data-testid=chip]").first.click()
+    await replies(page).nth(1).wait_for()
+    assert await replies(page).nth(1).text_content() == "echo: /check_order"
+    await context.close()
+
+
+async def test_streamed_reply_grows_then_settles(browser, node) -> None:
+    async def stream(message: MessageReceived):
+        final = reply_to(message, "Your parcel SB1003 left Shanghai today.")
+        for index, text in enumerate(("Your parcel", "Your parcel SB1003 left")):
+            partial = reply_to(message, text, partial=True, stream_id=final.envelope.event_id)
+            partial.envelope.event_id = f"{final.envelope.event_id}-p{index}"
+            await node.publish_reply(partial)
+            await asyncio.sleep(0.6)
+        return [final]
+
+    node.responder.answer = stream
+    context, page = await open_chat(browser, node)
+    await say(page, "where is SB1003?")
+    streaming = page.locator(f"{WIDGET} [data-testid=reply] .bubble.streaming")
+    await streaming.wait_for(timeout=10000)
+    assert (await streaming.text_content()).startswith("Your parcel")
+    await page.locator(f"{WIDGET} [data-testid=reply][data-partial='0']").wait_for(timeout=10000)
+    assert await replies(page).count() == 1
+    assert await replies(page).first.text_content() == "Your parcel SB1003 left Shanghai today."
+    await context.close()
+
+
+async def test_reconnect_and_reload_without_duplicates(browser, node) -> None:
+    context, page = await open_chat(browser, node)
+    await say(page, "first message")
+    await replies(page).first.wait_for()
+    # The connection drops before the acknowledgement arrived: the widget resends the same message id.
+    await page.evaluate("window.SwitchboardChat.dropConnection(true)")
+    await page.locator(f"{WIDGET} [data-testid=status][data-state=offline]").wait_for()
+    await page.locator(f"{WIDGET} [data-testid=status][data-state=online]").wait_for(timeout=15000)
+    await asyncio.sleep(1.0)
+    assert await mine(page).count() == 1 and await replies(page).count() == 1
+    await page.reload()
+    await page.locator(f"{WIDGET} [data-testid=status][data-state=online]").wait_for(timeout=15000)
+    await replies(page).first.wait_for()
+    assert await mine(page).count() == 1 and await replies(page).count() == 1
+    assert len(node.responder.received) == 1
+    await context.close()
+
+
+async def test_handoff_shows_queue_position_then_the_agent(browser, node, tmp_path: Path) -> None:
+    context, page = await open_chat(browser, node)
+    await say(page, "I want a human")
+    await replies(page).first.wait_for()
+    [message] = node.responder.received
+    await node.publish_handoff(HandoffEvent(envelope=caused_envelope(message.envelope, "q"),
+                                            queued=HandoffQueued(queue="general", position=2, estimated_wait_seconds=90)))
+    banner = page.locator(f"{WIDGET} [data-testid=handoff]")
+    await page.wait_for_function(
+        "() => document.querySelector('#switchboard-chat').shadowRoot.querySelector('.banner').textContent.includes('number 2')"
+    )
+    await node.publish_handoff(HandoffEvent(envelope=caused_envelope(message.envelope, "a"),
+                                            assigned=AgentAssigned(agent_id="a1", agent_name="Li Na")))
+    await page.wait_for_function(
+        "() => document.querySelector('#switchboard-chat').shadowRoot.querySelector('.banner').textContent.includes('Li Na')"
+    )
+    assert "connected to Li Na" in await banner.text_content()
+    await node.publish_reply(reply_to(message, "Hi, this is Li Na. Let me check that for you.",
+                                      source=ReplySource.REPLY_SOURCE_AGENT, agent_name="Li Na", step="agent"))
+    agent = page.locator(f"{WIDGET} [data-testid=reply] .who", has_text="Li Na")
+    await agent.wait_for()
+    await page.screenshot(path=str(screenshots(tmp_path) / "widget-handoff.png"))
+    await context.close()
+
+
+@pytest.mark.parametrize(("name", "width", "height", "locale"), [
+    ("desktop", 1280, 800, "en-US"), ("mobile", 390, 844, "en-US"), ("mobile-zh", 390, 844, "zh-CN"),
+])
+async def test_widget_layout_fits_desktop_and_mobile(browser, node, tmp_path: Path, name, width, height, locale) -> None:
+    context, page = await open_chat(browser, node, width=width, height=height, locale=locale)
+    await say(page, "Hello! Where is my order SB1003?")
+    await replies(page).first.wait_for()
+    panel = await page.locator(f"{WIDGET} .panel").bounding_box()
+    assert panel["x"] >= 0 and panel["y"] >= 0
+    assert panel["x"] + panel["width"] <= width and panel["y"] + panel["height"] <= height
+    if width < 480:
+        assert panel["width"] == width  # full screen on phones
+    composer = await page.locator(f"{WIDGET} [data-testid=input]").bounding_box()
+    assert composer["y"] + composer["height"] <= height
+    await page.screenshot(path=str(screenshots(tmp_path) / f"widget-{name}.png"))
+    await context.close()

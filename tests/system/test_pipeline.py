@@ -19,8 +19,6 @@ from switchboard.core.telemetry import JsonlSpanExporter
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.topics import MESSAGE_RECEIVED
 
-from switchboard.generator.settings import FallbackSettings
-
 
 def _customer_message(text: str) -> MessageReceived:
     envelope = new_envelope(
@@ -43,7 +41,8 @@ async def test_a_message_flows_through_every_service_in_one_trace(stack, infra, 
     # Every step derives its event id from its cause, so the reply's id is known in advance.
     understood = caused_envelope(message.envelope, "nlu.understood")
     decided = caused_envelope(understood, "dialogue.decided")
-    reply_id = caused_envelope(decided, "generator.reply").event_id
+    # NLU reads check_order with the order id; the dialogue's order form then asks for the phone digits.
+    reply_id = caused_envelope(decided, "dialogue.reply").event_id
 
     with MongoClient(infra["mongo"], serverSelectionTimeoutMS=3000) as client:
         database = client[stack.database]
@@ -51,8 +50,7 @@ async def test_a_message_flows_through_every_service_in_one_trace(stack, infra, 
         entry = await wait_until(lambda: database.transcript.find_one({"_id": reply_id}), timeout_s=30)
         assert delivery["conversation_id"] == "system-test-1"
         assert delivery["causation_id"] == decided.event_id
-        # NLU reads no language yet, so the generator's fallback comes in its default language.
-        assert entry["text"] == FallbackSettings().text_en
+        assert entry["text"] == "为了核实身份，请提供下单手机号的后 4 位。"
         assert database.deliveries.count_documents({"conversation_id": "system-test-1"}) == 1
 
     def services_in_trace() -> set[str]:

@@ -1,17 +1,81 @@
-"""Composition root of the dialogue service."""
+"""Composition root of the dialogue service: the demo assistant on Kafka, its tracker in MongoDB."""
 
 from __future__ import annotations
 
-from switchboard.core.contracts import MessageUnderstood
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from switchboard.core.contracts import HandoffEvent, MessageUnderstood
+from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import MESSAGE_UNDERSTOOD, REPLY_DECIDED
-from switchboard.dialogue.decisions import generate_decision
+from switchboard.core.tenants import load_tenant
+from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY, Topic
+from switchboard.dialogue.action_runner import InProcessActionEndpoint
+from switchboard.dialogue.actions import build_actions
+from switchboard.dialogue.assistant import Assistant, quiet_rasa
+from switchboard.dialogue.decisions import DECIDED, DecisionSettings
+from switchboard.dialogue.model import ensure_model
 from switchboard.dialogue.settings import Settings
+from switchboard.dialogue.shop import Shop, load_shop_data
+from switchboard.dialogue.tracker_store import ConversationTrackerStore
+
+log = get_logger(__name__)
 
 
-def build(runtime: ServiceRuntime, settings: Settings) -> None:
+@dataclass(frozen=True)
+class Topics:
+    """The topics the service uses (tests swap in private copies)."""
+
+    understood: Topic[Any] = MESSAGE_UNDERSTOOD
+    decided: Topic[Any] = REPLY_DECIDED
+    outbound: Topic[Any] = REPLY_READY
+    handoff: Topic[Any] = HANDOFF_EVENTS
+
+
+async def build(runtime: ServiceRuntime, settings: Settings) -> Assistant:
+    """Trains or loads the model, seeds the demo data, and wires the consumers of the real topics."""
+    return await build_on(runtime, settings, Topics())
+
+
+async def build_on(runtime: ServiceRuntime, settings: Settings, topics: Topics) -> Assistant:
+    """``build`` on the given topics."""
+    quiet_rasa(own_logging=True)
+    tenant_dir = Path(settings.assistant.tenant_dir)
+    tenant = load_tenant(tenant_dir / "tenant.yaml")
+    model = await asyncio.to_thread(ensure_model, tenant_dir / "assistant", Path(settings.assistant.cache_dir))
+    database = runtime.database()
+    shop = Shop(database, tenant.id, tenant.timezone)
+    if settings.assistant.seed_demo_data:
+        count = await asyncio.to_thread(shop.seed, load_shop_data(tenant_dir / "data"))
+        log.info("dialogue.demo_data.loaded", tenant_id=tenant.id, orders=count)
+    turn = settings.turn
+    store = ConversationTrackerStore(
+        None, database, window_max=turn.window_max, window_min=min(turn.window_min, turn.window_max), turns_kept=turn.turns_kept
+    )
+    await asyncio.to_thread(store.ensure_indexes)
+    actions = InProcessActionEndpoint(build_actions(shop), timeout_s=turn.action_timeout_s)
+    assistant = await asyncio.to_thread(
+        Assistant.load,
+        model,
+        store,
+        actions,
+        DecisionSettings(history_turns=turn.history_turns, generate_deadline_ms=turn.generate_deadline_ms),
+    )
+    log.info("dialogue.assistant.loaded", tenant_id=tenant.id, model=model.name)
+
     async def on_understood(event: MessageUnderstood) -> None:
-        # No assistant is loaded yet: every message goes to the generator.
-        await runtime.publish(REPLY_DECIDED, generate_decision(event))
+        if event.envelope.tenant_id != tenant.id:
+            log.warning("dialogue.tenant.unknown", tenant_id=event.envelope.tenant_id)
+            return
+        for output in await assistant.handle(event):
+            await runtime.publish(topics.decided if output.kind == DECIDED else topics.outbound, output.message)
 
-    runtime.consume(MESSAGE_UNDERSTOOD, on_understood)
+    async def on_handoff(event: HandoffEvent) -> None:
+        if event.envelope.tenant_id == tenant.id and await assistant.handle_handoff(event):
+            log.info("dialogue.conversation.resumed")
+
+    runtime.consume(topics.understood, on_understood)
+    runtime.consume(topics.handoff, on_handoff)
+    return assistant

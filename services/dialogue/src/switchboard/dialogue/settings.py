@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
+
 from switchboard.core.settings import HttpSettings, ServiceSettings
+
+
+class AssistantSettings(BaseModel):
+    """Which Rasa project the service runs, for which tenant, and where its model is cached."""
+
+    tenant_dir: str = Field("tenants/demo", description="the tenant folder: tenant.yaml, assistant/, data/")
+    cache_dir: str = Field(".run/models", description="trained models, keyed by a hash of the assistant project")
+    seed_demo_data: bool = Field(True, description="load <tenant_dir>/data (orders, policies) into the database at start")
+
+
+class TurnSettings(BaseModel):
+    """Budgets and sizes of one turn."""
+
+    action_timeout_s: float = Field(2.0, gt=0, description="per custom action; shorter than the turn budget")
+    window_max: int = Field(30, ge=10, description="tracker events kept in the conversation document")
+    window_min: int = Field(15, ge=5, description="events left after the window is cut back")
+    turns_kept: int = Field(20, ge=1, description="recent turns whose replies are kept for redelivery")
+    history_turns: int = Field(6, ge=0, description="customer/bot texts handed to the generator")
+    generate_deadline_ms: int = Field(8000, ge=0, description="how long a generated answer may take")
 
 
 class Settings(ServiceSettings, env_prefix="DIALOGUE_", env_nested_delimiter="__", extra="forbid"):
     """Dialogue settings; nested fields use ``__`` (``DIALOGUE_MONGO__URI``)."""
 
     http: HttpSettings = HttpSettings(port=8084)
+    assistant: AssistantSettings = AssistantSettings()
+    turn: TurnSettings = TurnSettings()

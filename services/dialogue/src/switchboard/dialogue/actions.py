@@ -1,0 +1,303 @@
+"""The demo assistant's custom actions, written against rasa_sdk.
+
+They run in-process (see ``action_runner``) but are plain rasa_sdk actions, so the same classes can
+be served by a rasa_sdk action server. Database calls are synchronous pymongo and run in a worker
+thread; the runner bounds every action with a timeout shorter than the turn budget.
+
+Decisions that are not template replies leave the assistant as custom payloads
+(``{"decision": "generate"}`` / ``{"decision": "handoff", "reasons": [...]}``), which the service
+turns into ``ReplyDecided`` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_WINDOW_DAYS, Order, Shop
+
+ORDER_FORM = "order_form"
+ORDER_ID = re.compile(r"^SB\d{4}$")
+TASK_SLOTS = {"return_item": ["product", "return_reason"], "change_address": ["address"]}
+DECISION_GENERATE = "generate"
+DECISION_HANDOFF = "handoff"
+# HandoffReason names without their HANDOFF_REASON_ prefix.
+REASON_CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
+REASON_NEGATIVE_EMOTION = "NEGATIVE_EMOTION"
+REASON_REPEATED_FALLBACK = "REPEATED_FALLBACK"
+REASON_SENSITIVE_INTENT = "SENSITIVE_INTENT"
+REASON_POLICY_EXCEPTION = "POLICY_EXCEPTION"
+
+
+def language_of(tracker: Tracker) -> str:
+    return "en" if tracker.get_slot("language") == "en" else "zh"
+
+
+def list_separator(language: str) -> str:
+    return ", " if language == "en" else "、"
+
+
+def last_user_intents(events: list[dict[str, Any]], count: int) -> list[str]:
+    """The intents of the last ``count`` user messages, newest first."""
+    intents: list[str] = []
+    for event in reversed(events):
+        if event.get("event") == "user":
+            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+            if len(intents) == count:
+                break
+    return intents
+
+
+def handoff_reasons(tracker: Tracker) -> list[str]:
+    """Why this conversation goes to a person, read from the latest message and the recent turns."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    emotion = (message.get("metadata") or {}).get("emotion") or {}
+    reasons = []
+    if intent == "human_agent" or (intent == "affirm" and tracker.get_slot("offered_handoff")):
+        reasons.append(REASON_CUSTOMER_REQUEST)
+    if intent == "affirm" and tracker.get_slot("offered_handoff"):
+        reasons.append(REASON_POLICY_EXCEPTION)
+    if intent == "complaint":
+        reasons.append(REASON_SENSITIVE_INTENT)
+    if emotion.get("label") == "ANGRY":
+        reasons.append(REASON_NEGATIVE_EMOTION)
+    if last_user_intents(tracker.events, 2) == ["nlu_fallback", "nlu_fallback"]:
+        reasons.append(REASON_REPEATED_FALLBACK)
+    return reasons or [REASON_CUSTOMER_REQUEST]
+
+
+def handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Asks for a person and pauses the bot: it stays silent until the agent hands the conversation back."""
+    topic = tracker.get_slot("task") if tracker.active_loop_name else None
+    dispatcher.utter_message(
+        json_message={
+            "decision": DECISION_HANDOFF,
+            "reasons": handoff_reasons(tracker),
+            "topic": topic or (tracker.latest_message.get("intent") or {}).get("name") or "",
+        }
+    )
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet("offered_handoff", False),
+        ConversationPaused(),
+    ]
+
+
+class ShopAction(Action):
+    """An action that reads or writes the shop's data."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop
+
+    async def order(self, order_id: str | None) -> Order | None:
+        if not order_id:
+            return None
+        return await asyncio.to_thread(self.shop.find_order, order_id)
+
+
+class ValidateOrderForm(FormValidationAction, ShopAction):
+    """Checks the order form: the order exists, the phone digits match it, the item is in it."""
+
+    def __init__(self, shop: Shop) -> None:
+        ShopAction.__init__(self, shop)
+
+    def name(self) -> str:
+        return "validate_order_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        return domain_slots + TASK_SLOTS.get(tracker.get_slot("task") or "", [])
+
+    async def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        order_id = str(value or "").strip().upper()
+        order = await self.order(order_id) if ORDER_ID.match(order_id) else None
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found", order_id=order_id or str(value))
+            return {"order_id": None}
+        if tracker.get_slot("verified_order") == order_id:
+            return {"order_id": order_id}
+        # A new or corrected order needs its own phone check; digits in this very message are
+        # checked next by validate_phone_last4 (slots validate in domain order).
+        phone_now = _phone_in_latest_message(tracker)
+        return {"order_id": order_id, "verified_order": None, "phone_last4": phone_now}
+
+    async def validate_phone_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        given_now = _phone_in_latest_message(tracker)
+        if not given_now and tracker.get_slot("phone_last4") is None:
+            # Digits of an earlier order, already dropped by a corrected order id: ask again, silently.
+            return {"phone_last4": None}
+        order = await self.order(tracker.get_slot("order_id"))
+        if order is None:
+            digits = re.sub(r"\D", "", str(value or ""))
+            return {"phone_last4": digits[-4:] if len(digits) >= 4 else None}
+        return self._check_phone(order, str(given_now or value or ""), language_of(tracker), dispatcher)
+
+    @staticmethod
+    def _check_phone(order: Order, value: str, language: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        digits = re.sub(r"\D", "", value)
+        if len(digits) >= 4 and digits[-4:] == order.phone_last4:
+            items = list_separator(language).join(order.item_names(language))
+            return {"phone_last4": digits[-4:], "verified_order": order.order_id, "order_items": items}
+        dispatcher.utter_message(response="utter_phone_mismatch", order_id=order.order_id)
+        return {"phone_last4": None, "verified_order": None}
+
+    async def validate_product(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        order = await self.order(tracker.get_slot("order_id"))
+        item = order.find_item(str(value or "")) if order else None
+        if order is not None and item is None and len(order.items) == 1 and not value:
+            item = order.items[0]
+        if item is None:
+            dispatcher.utter_message(response="utter_item_not_in_order", product=str(value or ""))
+            return {"product": None}
+        return {"product": item["name"]["en" if language_of(tracker) == "en" else "zh"]}
+
+    async def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reason = str(value or "").strip()[:200]
+        return {"return_reason": reason or None}
+
+    async def validate_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        address = str(value or "").strip()[:200]
+        return {"address": address if len(address) >= 4 else None}
+
+
+class ActionOrderTask(ShopAction):
+    """Does what the completed order form was for: status, return, refund, address or invoice."""
+
+    def name(self) -> str:
+        return "action_order_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        order = await self.order(tracker.get_slot("verified_order"))
+        language = language_of(tracker)
+        events: list[EventType] = [SlotSet(slot, None) for slot in ("product", "return_reason", "address")]
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found", order_id=tracker.get_slot("order_id") or "")
+            return events
+        task = tracker.get_slot("task") or "check_order"
+        today = self.shop.today()
+        common = {"order_id": order.order_id, "carrier": order.carrier_name(language), "tracking_number": order.tracking_number}
+        if task == "check_order":
+            dispatcher.utter_message(
+                response=f"utter_order_{order.status}",
+                expected_delivery=_day(order.expected_delivery),
+                delivered_on=_day(order.delivered_on),
+                **common,
+            )
+        elif task == "return_item":
+            events += await self._return(order, tracker, dispatcher, today)
+        elif task == "refund_status":
+            case = await asyncio.to_thread(self.shop.latest_return, order.order_id)
+            if case:
+                dispatcher.utter_message(response="utter_refund_in_progress", case_id=case["_id"], **common)
+            else:
+                dispatcher.utter_message(response="utter_refund_none", **common)
+        elif task == "change_address":
+            address = tracker.get_slot("address") or ""
+            changed = await asyncio.to_thread(self.shop.change_address, order.order_id, address)
+            dispatcher.utter_message(
+                response="utter_address_changed" if changed else "utter_address_locked", address=address, **common
+            )
+        elif task == "invoice":
+            days = order.days_since_delivery(today)
+            if days is None:
+                dispatcher.utter_message(response="utter_invoice_not_delivered", **common)
+            elif days > INVOICE_WINDOW_DAYS:
+                dispatcher.utter_message(response="utter_invoice_too_late", **common)
+            else:
+                invoice_id = await asyncio.to_thread(self.shop.request_invoice, order.order_id, tracker.sender_id)
+                dispatcher.utter_message(response="utter_invoice_requested", invoice_id=invoice_id, **common)
+        return events
+
+    async def _return(self, order: Order, tracker: Tracker, dispatcher: CollectingDispatcher, today: Any) -> list[EventType]:
+        days = order.days_since_delivery(today)
+        if days is None:
+            dispatcher.utter_message(response="utter_return_not_delivered", order_id=order.order_id)
+            return []
+        if days > RETURN_WINDOW_DAYS:
+            dispatcher.utter_message(response="utter_return_refused", order_id=order.order_id, days_since_delivery=days)
+            return [SlotSet("offered_handoff", True)]
+        product = tracker.get_slot("product") or ""
+        case_id = await asyncio.to_thread(
+            self.shop.open_return, order.order_id, product, tracker.get_slot("return_reason") or "", tracker.sender_id
+        )
+        dispatcher.utter_message(response="utter_return_created", order_id=order.order_id, product=product, case_id=case_id)
+        return []
+
+
+class ActionGenerateAnswer(Action):
+    """Hands the question to the generator, which answers from the tenant's knowledge base."""
+
+    def name(self) -> str:
+        return "action_generate_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(json_message={"decision": DECISION_GENERATE, "personal": False})
+        return []
+
+
+class ActionHandoff(Action):
+    """Asks for a human agent with the reasons, and pauses the bot."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return handoff(dispatcher, tracker)
+
+
+class ActionAnswerAffirmDeny(Action):
+    """"Yes"/"no" outside a form: accept an offered agent, or take a corrected order id back to the form."""
+
+    def name(self) -> str:
+        return "action_answer_affirm_deny"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "affirm" and tracker.get_slot("offered_handoff"):
+            return handoff(dispatcher, tracker)
+        if next(tracker.get_latest_entity_values("order_id"), None) and tracker.get_slot("task"):
+            # "不对，订单号是 SB1003": the corrected id is already in its slot; the form re-checks it.
+            return [SlotSet("offered_handoff", False), FollowupAction(ORDER_FORM)]
+        dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("offered_handoff", False)]
+
+
+def build_actions(shop: Shop) -> list[Action]:
+    """Every custom action of the demo assistant, bound to the shop's data."""
+    return [
+        ValidateOrderForm(shop),
+        ActionOrderTask(shop),
+        ActionGenerateAnswer(),
+        ActionHandoff(),
+        ActionAnswerAffirmDeny(),
+    ]
+
+
+def _phone_in_latest_message(tracker: Tracker) -> str | None:
+    value = next(tracker.get_latest_entity_values("phone_last4"), None) or next(
+        tracker.get_latest_entity_values("phone_number"), None
+    )
+    return str(value) if value else None
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if value else ""

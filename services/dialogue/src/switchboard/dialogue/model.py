@@ -1,0 +1,79 @@
+"""Trains the assistant's dialogue model (``rasa train core``) and caches it by the data's hash.
+
+The cache key is a SHA-256 over every file of the assistant project (names and bytes) and the Rasa
+version, so an unchanged project reuses its model and any edit retrains. Models live outside git
+(``DIALOGUE_MODEL__CACHE_DIR``, by default ``.run/models``). Training is deterministic (rule and
+memoization policies, no random initialisation) and takes seconds; its steps show on a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import rasa
+from tqdm import tqdm
+
+from switchboard.core.logs import get_logger
+from switchboard.dialogue.errors import DialoguePermanentError
+
+log = get_logger(__name__)
+
+PROJECT_SUFFIXES = (".yml", ".yaml")
+
+
+def assistant_digest(assistant_dir: Path) -> str:
+    """Hash of the assistant project and the Rasa version; any change gives a new model."""
+    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    for path in sorted(assistant_dir.rglob("*")):
+        if path.is_file() and path.suffix in PROJECT_SUFFIXES:
+            digest.update(path.relative_to(assistant_dir).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def model_path(assistant_dir: Path, cache_dir: Path) -> Path:
+    return cache_dir / f"dialogue-{assistant_digest(assistant_dir)[:20]}.tar.gz"
+
+
+def ensure_model(assistant_dir: Path, cache_dir: Path, *, show_progress: bool = True) -> Path:
+    """The cached model of this project, trained first when there is none."""
+    for required in ("domain.yml", "config.yml", "data"):
+        if not (assistant_dir / required).exists():
+            raise DialoguePermanentError(f"assistant project {assistant_dir} lacks {required}; set DIALOGUE_ASSISTANT_DIR")
+    # Rasa's training cache (also touched when a model loads) goes next to the models, never into
+    # the working directory.
+    os.environ["RASA_CACHE_DIRECTORY"] = str(cache_dir / "rasa-cache")
+    target = model_path(assistant_dir, cache_dir)
+    if target.exists():
+        log.info("dialogue.model.cached", path=str(target))
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=3, desc="dialogue model", unit="step", disable=not show_progress) as progress:
+        progress.set_postfix_str("reading the assistant project")
+        from rasa.model_training import train_core
+
+        progress.update()
+        progress.set_postfix_str("training core policies")
+        with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+            trained = train_core(
+                domain=str(assistant_dir / "domain.yml"),
+                config=str(assistant_dir / "config.yml"),
+                stories=str(assistant_dir / "data"),
+                output=scratch,
+                fixed_model_name="model",
+            )
+            if not trained:
+                raise DialoguePermanentError(f"training the assistant in {assistant_dir} produced no model")
+            progress.update()
+            progress.set_postfix_str("caching the model")
+            # Atomic within the cache folder: a concurrent start sees the whole file or none.
+            staged = Path(scratch) / "staged.tar.gz"
+            shutil.move(trained, staged)
+            os.replace(staged, target)
+        progress.update()
+    log.info("dialogue.model.trained", path=str(target))
+    return target

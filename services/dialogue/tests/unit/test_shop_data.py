@@ -1,0 +1,40 @@
+"""The demo tenant's shop data: the four orders of the demo flows and their relative dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from switchboard.core.testing.plugin import repo_root
+from switchboard.dialogue.shop import Order, load_shop_data
+
+TODAY = date(2026, 6, 18)
+
+
+def orders() -> dict[str, Order]:
+    data = load_shop_data(repo_root() / "tenants" / "demo" / "data")
+    return {seed.order_id: Order.from_document(seed.document("demo", TODAY)) for seed in data.orders}
+
+
+def test_demo_orders_match_the_flows() -> None:
+    by_id = orders()
+    assert set(by_id) == {"SB1001", "SB1002", "SB1003", "SB1004"}
+    assert (by_id["SB1001"].status, by_id["SB1001"].tracking_number, by_id["SB1001"].phone_last4) == ("shipped", "SF1234567890", "3721")
+    assert by_id["SB1001"].carrier_name("en") == "SF Express"
+    assert by_id["SB1002"].days_since_delivery(TODAY) == 3 and by_id["SB1002"].phone_last4 == "3721"
+    assert by_id["SB1003"].status == "paid" and by_id["SB1003"].phone_last4 == "5580"
+    assert by_id["SB1004"].days_since_delivery(TODAY) == 20 and by_id["SB1004"].phone_last4 == "5580"
+    assert by_id["SB1001"].days_since_delivery(TODAY) is None
+
+
+def test_items_match_in_either_language_and_case() -> None:
+    order = orders()["SB1002"]
+    assert order.find_item("保温杯")["product"] == "保温杯"
+    assert order.find_item("  insulated BOTTLE ")["product"] == "保温杯"
+    assert order.find_item("蓝牙耳机") is None
+    assert order.item_names("en") == ["Insulated bottle", "Canvas tote bag"]
+
+
+def test_policies_cover_the_shop_rules() -> None:
+    policies = {p.id: p for p in load_shop_data(repo_root() / "tenants" / "demo" / "data").policies}
+    assert {"returns", "refunds", "shipping_fee", "dispatch", "address_change", "invoice", "warranty", "price_protection", "agent_hours"} <= set(policies)
+    assert "7" in policies["returns"].text.zh and "¥99" in policies["shipping_fee"].text.en

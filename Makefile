@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test status install lock clean-state
+.PHONY: help up down test status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,3 +30,23 @@ lock: ## re-resolve requirements/*.in into the pinned requirements/*.lock files
 
 clean-state: ## delete local data of stopped stacks (.run/); caches are kept
 	@$(DEVSTACK) clean-state
+
+bench-ingest: ## ingest latency: WeChat ack under a 4x retry storm, REST round trip, bare echo baseline (own stack)
+	@export SWITCHBOARD_INSTANCE=$${SWITCHBOARD_INSTANCE:-bench}; \
+	$(DEVSTACK) infra-up --profile test >/dev/null && \
+	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
+	.venvs/services/bin/python -m bench.ingest $(BENCH_ARGS); status=$$?; \
+	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status
+
+bench-nlu: ## NLU vs Rasa 3.6 DIET on demo, MultiWOZ and CrossWOZ splits (minutes; results in bench/nlu/results)
+	@$(DEVSTACK) install >/dev/null && .venvs/services/bin/python bench/nlu/run.py $(BENCH_ARGS)
+
+bench-dialogue: ## dialogue turn vs bare Rasa, and latency at turns 1/50/200 vs Rasa's tracker store (own stack; results in bench/dialogue/results)
+	@export SWITCHBOARD_INSTANCE=$${SWITCHBOARD_INSTANCE:-bench}; \
+	$(DEVSTACK) infra-up --profile test >/dev/null && \
+	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
+	.venvs/dialogue/bin/python -m bench.dialogue $(BENCH_ARGS); status=$$?; \
+	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status
+
+bench-generator: ## benchmark the generator's model runtime vs plain generate() (CPU, 1/4/8 concurrent)
+	@$(DEVSTACK) install >/dev/null && .venvs/services/bin/python bench/generator/bench.py $(BENCH_ARGS)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
-from devstack import ferretdb, kafka, paths, procs, profiles, pyenvs, services
+from devstack import browser, ferretdb, kafka, paths, procs, profiles, pyenvs, services
 from devstack.errors import DevstackError
 from devstack.profiles import Profile
 from devstack.progress import run_checked, say
@@ -22,8 +22,9 @@ TEST_MONGO_ENV = "SWITCHBOARD_TEST_MONGO_URI"
 # contract tests, because the shared package must work on its pydantic 1 / protobuf 4 pins too.
 TEST_SUITES = {
     "services": ["tests", "lib/core/tests", "tools/devstack/tests"]
-    + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")],
-    "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract"],
+    + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")]
+    + ["bench/ingest/tests", "bench/nlu/tests"],
+    "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract", "bench/dialogue/tests"],
 }
 
 
@@ -103,6 +104,7 @@ def test(pytest_args: list[str]) -> int:
     interpreters = {name: pyenvs.ensure(env) for name, env in pyenvs.ENVIRONMENTS.items()}
     for component in INFRA:
         component.install()
+    browser.ensure()
     profile = profiles.get("test")
     results: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}

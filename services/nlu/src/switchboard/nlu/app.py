@@ -1,19 +1,81 @@
-"""Composition root of the NLU service."""
+"""Composition root of the NLU service: models, the event consumer, HTTP and gRPC."""
 
 from __future__ import annotations
 
-from switchboard.core.contracts import MessageReceived, Understanding
+import asyncio
+import time
+from datetime import datetime, timezone
+
+from switchboard.core.contracts import MessageReceived, MessageUnderstood
 from switchboard.core.grpcserver import add_grpc_server
+from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD
+from switchboard.core.topics import MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, Topic
+from switchboard.nlu import http
+from switchboard.nlu.grpcapi import add_nlu_service
+from switchboard.nlu.model import ParseInput, TrainOptions
+from switchboard.nlu.parsing import PARSE_SECONDS, Parser, empty_reading
+from switchboard.nlu.registry import ModelRegistry
 from switchboard.nlu.settings import Settings
+from switchboard.nlu.store import ModelStore
 from switchboard.nlu.understanding import understood
 
+log = get_logger(__name__)
 
-def build(runtime: ServiceRuntime, settings: Settings) -> None:
+
+def received_at(message: MessageReceived) -> datetime:
+    if message.envelope.HasField("created_at"):
+        return message.envelope.created_at.ToDatetime(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+async def build(runtime: ServiceRuntime, settings: Settings) -> ModelRegistry:
+    return await wire(runtime, settings, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD)
+
+
+async def wire(
+    runtime: ServiceRuntime,
+    settings: Settings,
+    inbound: Topic[MessageReceived],
+    outbound: Topic[MessageUnderstood],
+) -> ModelRegistry:
+    """Wires the service into ``runtime``; the topics are parameters so tests can use private copies."""
+    registry = ModelRegistry(
+        ModelStore(settings.models_dir), settings.tenants_dir, TrainOptions(encoder=settings.intent_encoder)
+    )
+    # Before anything is served: a tenant without a model is trained now (seconds), never mid-stream.
+    await asyncio.to_thread(registry.ensure_trained, list(settings.train_at_start))
+    parser = Parser(registry, settings.max_text_chars, settings.batch_max, settings.batch_wait_ms)
+
     async def on_message(message: MessageReceived) -> None:
-        # No model is loaded yet: the message passes along with an empty reading.
-        await runtime.publish(MESSAGE_UNDERSTOOD, understood(message, Understanding()))
+        started = time.perf_counter()
+        # Events are never refused for length: the customer said it, the reading uses the start.
+        text = message.text[: settings.max_text_chars]
+        if text.strip():
+            item = ParseInput(text, received_at=received_at(message), language_hint=message.language_hint)
+            reading = await parser.parse_in_batch(message.envelope.tenant_id, item)
+        else:
+            reading = empty_reading(message.language_hint)
+        await runtime.publish(outbound, understood(message, reading))
+        PARSE_SECONDS.labels("kafka").observe(time.perf_counter() - started)
 
-    runtime.consume(MESSAGE_RECEIVED, on_message)
-    add_grpc_server(runtime, settings.grpc)
+    async def reload_models() -> None:
+        while True:
+            await asyncio.sleep(settings.reload_interval_s)
+            for tenant, version in await asyncio.to_thread(registry.refresh):
+                log.info("nlu.model.reloaded", tenant_id=tenant, version=version)
+
+    async def models_ready() -> tuple[bool, str]:
+        loaded = registry.loaded()
+        missing = [tenant for tenant in settings.train_at_start if tenant not in loaded]
+        return (not missing, f"missing {missing}" if missing else ", ".join(f"{t}={v}" for t, v in loaded.items()))
+
+    runtime.readiness.add("models", models_ready)
+    runtime.background(parser.run_batches)
+    runtime.background(reload_models)
+    runtime.consume(inbound, on_message)
+    http.add_routes(
+        runtime.http_app, parser, settings.default_tenant, max_body_bytes=settings.max_text_chars * 4 + 4096
+    )
+    add_nlu_service(add_grpc_server(runtime, settings.grpc), parser)
+    return registry

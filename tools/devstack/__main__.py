@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devstack import ferretdb, kafka, procs, profiles, pyenvs, stack
+from devstack import browser, ferretdb, kafka, procs, profiles, pyenvs, stack
 from devstack.errors import DevstackError
 from devstack.progress import err, say
 
@@ -44,6 +44,12 @@ def cmd_install_infra(args: argparse.Namespace) -> int:
     for what, seconds in timings.items():
         say(f"{what}: {'already installed' if seconds is None else f'installed in {seconds:.1f}s'}")
     say(f"install-infra done in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def cmd_install_browser(args: argparse.Namespace) -> int:
+    seconds = browser.ensure()
+    say(f"chromium ({browser.BINARY}): {'already installed' if seconds is None else f'installed in {seconds:.1f}s'}")
     return 0
 
 
@@ -140,6 +146,7 @@ COMMANDS: dict[str, Command] = {
     "lock": Command(cmd_lock, "re-resolve requirements/*.in into requirements/*.lock"),
     "infra-env": Command(cmd_infra_env, "print the test-harness variables of a stack", profile_argument),
     "clean-state": Command(cmd_clean_state, "delete .run/ (data and logs of stopped stacks)"),
+    "install-browser": Command(cmd_install_browser, "install Debian's chromium for the browser tests (idempotent)"),
     "install-infra": Command(cmd_install_infra, "download Kafka jars and build FerretDB into the cache"),
     "infra-up": Command(cmd_infra_up, "start Kafka and FerretDB and wait until they serve", profile_argument),
     "infra-down": Command(cmd_infra_down, "stop the Kafka and FerretDB this tool started", profile_argument),

@@ -70,7 +70,8 @@ class Stack:
         except OSError:
             return 0
 
-    def wait_ready(self, timeout_s: float = 120.0) -> None:
+    def wait_ready(self, timeout_s: float = 300.0) -> None:
+        # Bounded, not a timing assertion: a first start trains the NLU and dialogue models.
         deadline = time.monotonic() + timeout_s
         pending = set(self.services)
         while pending:

@@ -15,3 +15,15 @@ class HandoffRetryableError(HandoffError, RetryableError):
 
 class HandoffPermanentError(HandoffError, PermanentError):
     """Retrying cannot help; the record goes to the dead-letter topic."""
+
+
+class HandoffConfigError(HandoffPermanentError):
+    """A tenant's handoff or agent file is invalid; the message names the file and the field."""
+
+
+class HandoffConflict(HandoffError):
+    """The handoff is not in the state the action needs (already taken, resolved or moved)."""
+
+
+class AgentAtCapacity(HandoffConflict):
+    """The agent is offline or already holds as many chats as their capacity allows."""

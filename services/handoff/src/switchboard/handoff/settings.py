@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from switchboard.core.settings import HttpSettings, ServiceSettings
+from pydantic import BaseModel, Field
+
+from switchboard.core.settings import HttpSettings, SecretStr, ServiceSettings
+
+
+class ConsoleSettings(BaseModel):
+    """The agent console: sessions and presence."""
+
+    session_secret: SecretStr = Field(
+        SecretStr(""), description="key that signs session cookies; empty = a random key per process (dev only)"
+    )
+    session_ttl_s: int = Field(12 * 3600, ge=60, description="how long a login lasts")
+    cookie_secure: bool = Field(False, description="mark the session cookie Secure (true behind HTTPS)")
+    presence_timeout_s: float = Field(45.0, gt=0, description="an agent unheard of this long is offline; chats re-queued")
+    sweep_interval_s: float = Field(10.0, gt=0, description="how often presence is checked")
+
+
+class AssistSettings(BaseModel):
+    """Agent assist through the generator's ``GeneratorService.Generate``."""
+
+    generator_address: str = Field("127.0.0.1:50052", description="host:port of the generator's gRPC server")
+    timeout_s: float = Field(4.0, gt=0, description="deadline of one suggestion request")
+    suggestions: int = Field(2, ge=0, le=5, description="suggested replies shown per request")
 
 
 class Settings(ServiceSettings, env_prefix="HANDOFF_", env_nested_delimiter="__", extra="forbid"):
     """Handoff settings; nested fields use ``__`` (``HANDOFF_HTTP__PORT``)."""
 
     http: HttpSettings = HttpSettings(port=8081)
+    tenants_dir: str = Field("tenants", description="folder of tenants/<id>/{tenant,handoff,agents}.yaml")
+    console: ConsoleSettings = ConsoleSettings()
+    assist: AssistSettings = AssistSettings()

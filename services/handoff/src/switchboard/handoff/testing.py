@@ -1,0 +1,169 @@
+"""A running handoff service in this process on private topics, and builders of the events it reads.
+
+Used by the service's integration tests and the console browser tests:
+
+    node = await start_handoff(tenants_dir)          # real Kafka, real database, real HTTP port
+    await harness.send(node.topics.decided, handoff_decision("c1", reasons=["CUSTOMER_REQUEST"]))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from switchboard.core.contracts import (
+    Channel,
+    ChannelIds,
+    Emotion,
+    EmotionLabel,
+    Entity,
+    HandoffDecision,
+    HandoffReason,
+    IntentScore,
+    Language,
+    MessageReceived,
+    MessageUnderstood,
+    ReplyDecided,
+    Understanding,
+    caused_envelope,
+    new_envelope,
+)
+from switchboard.core.runtime import ServiceRuntime
+from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
+from switchboard.handoff.app import wire
+from switchboard.handoff.service import HandoffService, Topics
+from switchboard.handoff.settings import AssistSettings, ConsoleSettings, Settings
+
+# Noon in Shanghai: inside the demo tenant's agent hours.
+WORKING_HOURS = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
+DEMO_PASSWORDS = {"li.lei": "lilei-demo", "amy": "amy-demo", "han.mei": "hanmei-demo"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Clock:
+    """A settable clock, so tests decide what time it is for agent hours and waiting times."""
+
+    now: datetime = WORKING_HOURS
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def customer_message(conversation_id: str, text: str, *, tenant_id: str = "demo", customer_id: str = "",
+                     channel: int = Channel.CHANNEL_WEB) -> MessageReceived:
+    envelope = new_envelope(tenant_id=tenant_id, conversation_id=conversation_id,
+                            customer_id=customer_id or f"cust-{conversation_id}", channel=channel)
+    return MessageReceived(envelope=envelope, text=text,
+                           channel_ids=ChannelIds(message_id=uuid.uuid4().hex, user_id=f"user-{conversation_id}"))
+
+
+def understood(message: MessageReceived, *, intent: str = "complaint", emotion: str = "ANGRY", score: float = 0.9,
+               entities: dict[str, str] | None = None) -> MessageUnderstood:
+    reading = Understanding(intent=IntentScore(name=intent, confidence=0.9),
+                            emotion=Emotion(label=EmotionLabel.Value(f"EMOTION_LABEL_{emotion}"), score=score),
+                            entities=[Entity(entity=k, value=v) for k, v in (entities or {}).items()])
+    return MessageUnderstood(envelope=caused_envelope(message.envelope, "nlu"), message=message, understanding=reading)
+
+
+def handoff_decision(conversation_id: str, *, reasons: list[str], topic: str = "", tenant_id: str = "demo",
+                     customer_id: str = "", channel: int = Channel.CHANNEL_WEB, language: int = Language.LANGUAGE_ZH,
+                     text: str = "我要找人工", summary: str = "") -> ReplyDecided:
+    """The dialogue service's handoff decision answering a fresh customer message."""
+    message = customer_message(conversation_id, text, tenant_id=tenant_id, customer_id=customer_id, channel=channel)
+    decision = HandoffDecision(reasons=[HandoffReason.Value(f"HANDOFF_REASON_{r}") for r in reasons],
+                               topic=topic, language=language, summary=summary)
+    return ReplyDecided(envelope=caused_envelope(message.envelope, "decided"), handoff=decision, language=language,
+                        message=message)
+
+
+def tenants_copy(repo: Path, target: Path, *, extra_tenant: str = "") -> Path:
+    """A tenants folder with the demo tenant and, if asked, a second tenant with the same agents."""
+    shutil.copytree(repo / "tenants" / "demo", target / "demo",
+                    ignore=shutil.ignore_patterns("assistant", "knowledge", "nlu", "data"))
+    if extra_tenant:
+        other = target / extra_tenant
+        shutil.copytree(target / "demo", other)
+        text = (other / "tenant.yaml").read_text(encoding="utf-8").replace("id: demo", f"id: {extra_tenant}")
+        (other / "tenant.yaml").write_text(text, encoding="utf-8")
+    return target
+
+
+@dataclass
+class HandoffNode:
+    """One handoff service instance; ``stop`` drains it like SIGTERM, ``start`` again restarts it."""
+
+    kafka: KafkaSettings
+    mongo: MongoSettings
+    tenants_dir: Path
+    topics: Topics
+    clock: Callable[[], datetime] = field(default_factory=Clock)
+    port: int = 0
+    presence_timeout_s: float = 30.0
+    generator_address: str = "127.0.0.1:1"
+
+    async def start(self) -> HandoffNode:
+        self.port = self.port or free_port()
+        self.settings = Settings(
+            kafka=self.kafka, mongo=self.mongo, http=HttpSettings(port=self.port), tenants_dir=str(self.tenants_dir),
+            console=ConsoleSettings(session_secret=SecretStr("test-secret"), presence_timeout_s=self.presence_timeout_s,
+                                    sweep_interval_s=3600),
+            assist=AssistSettings(generator_address=self.generator_address, timeout_s=2.0), drain_timeout_s=5,
+        )
+        self.runtime = ServiceRuntime("handoff", self.settings)
+        self.service: HandoffService = await wire(self.runtime, self.settings, self.topics)
+        self.service.clock = self.clock
+        self.task = asyncio.create_task(self.runtime.run())
+        await _wait_ready(self.base_url, self.task)
+        return self
+
+    async def stop(self) -> None:
+        self.runtime.request_stop()
+        await asyncio.wait_for(self.task, timeout=30)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+async def _wait_ready(url: str, task: asyncio.Task, timeout_s: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while asyncio.get_running_loop().time() < deadline:
+            if task.done():
+                task.result()
+                raise AssertionError("the handoff service stopped before it was ready")
+            try:
+                async with session.get(f"{url}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError("the handoff service did not become ready")
+
+
+def sorted_events(events: list[Any]) -> dict[str, list[Any]]:
+    """Handoff events grouped by kind, in arrival order."""
+    kinds: dict[str, list[Any]] = {}
+    for event in events:
+        kinds.setdefault(event.WhichOneof("event"), []).append(event)
+    return kinds
+

@@ -69,6 +69,10 @@ def up() -> None:
         say(f"  {spec.name:10} http://127.0.0.1:{spec.http_port}/readyz{grpc}")
     say(f"  traces     {profile.state_dir / 'traces.jsonl'}")
     say("  tenants    tenants/*/tenant.yaml, loaded into the database (demo tenant: tenants/demo/)")
+    say("\nTry it:")
+    say("  web chat       http://127.0.0.1:8080/chat")
+    say("  agent console  http://127.0.0.1:8081/console  (tenant demo; demo credentials in services/handoff/README.md)")
+    say("  REST webhook   http://127.0.0.1:8080/webhooks/rest/webhook  (demo API key in tenants/demo/channels.yaml)")
     say("Stop everything with: make down")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
+
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pymongo import MongoClient
@@ -77,6 +79,21 @@ async def test_a_policy_question_is_answered_from_the_knowledge_base_in_chinese(
         assert "运费" in entry["text"] and "99" in entry["text"], entry["text"]
         await wait_until(lambda: database.deliveries.find_one({"_id": reply_id}), timeout_s=30)
         assert database.deliveries.count_documents({"conversation_id": "system-test-policy"}) == 1
+
+
+async def test_a_rasa_rest_client_gets_the_answer_through_every_service(stack) -> None:
+    stack.wait_ready()
+    url = f"http://127.0.0.1:{stack.services['ingest'].http_port}/webhooks/rest/webhook"
+    body = {"sender": "rest-system-test", "message": "发票怎么开？", "metadata": {"message_id": "rest-1"}}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json=body, headers={"Authorization": "Bearer demo-rest-api-key"}) as response:
+            assert response.status == 200
+            replies = await response.json()
+        async with session.post(url, json={**body, "message": "x"}, headers={"Authorization": "Bearer wrong"}) as denied:
+            assert denied.status in (401, 403)
+    assert replies and replies[0]["recipient_id"] == "rest-system-test"
+    # NLU reads invoice; the dialogue's order form asks which order the invoice is for.
+    assert any("订单号" in reply["text"] for reply in replies), replies
 
 
 async def test_sigterm_drains_every_service_cleanly(stack) -> None:

@@ -125,6 +125,7 @@ def render_turn(
                 sequence=template_index,
                 sequence_count=len(templates),
                 channel_ids=event.message.channel_ids,
+                in_reply_to=event.message.envelope.event_id,
             )
             template_index += 1
             outputs.append(Output(DECIDED, decision))

@@ -42,6 +42,7 @@ def reply_ready(decision: ReplyDecided, answer: Answer) -> ReplyReady:
         sequence_count=1,
         channel_ids=decision.message.channel_ids,
         citations=[Citation(**citation) for citation in answer.citations],
+        in_reply_to=decision.message.envelope.event_id,
     )
     return reply
 

@@ -24,6 +24,10 @@ from switchboard.generator.settings import FallbackSettings
 
 log = get_logger(__name__)
 
+# The model may use this share of a request's budget; the rest is kept for the extractive answer,
+# so a slow model yields the knowledge-base answer instead of the bare fallback.
+MODEL_SHARE = 0.6
+
 
 
 def question_of(decision: ReplyDecided) -> Question:
@@ -63,9 +67,11 @@ class DecisionHandler:
         if decision.WhichOneof("decision") != "generate":
             return  # template replies and handoffs are other services' work
         budget_s = (decision.generate.deadline_ms or self._default_deadline_ms) / 1000
-        deadline = time.monotonic() + budget_s
+        model_deadline = time.monotonic() + budget_s * MODEL_SHARE
         try:
-            answer = await asyncio.wait_for(self._answerer.answer(question_of(decision), deadline=deadline), budget_s)
+            answer = await asyncio.wait_for(
+                self._answerer.answer(question_of(decision), deadline=model_deadline), budget_s
+            )
         except asyncio.TimeoutError:
             log.warning("generator.deadline_missed", tenant_id=decision.envelope.tenant_id, budget_s=budget_s)
             answer = fallback_answer(decision, self._fallback)
@@ -90,7 +96,7 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "tenant_id and context.question are required")
         remaining = context.time_remaining()
         budget_s = min(remaining, 60.0) if remaining else (request.context.deadline_ms or self._default_deadline_ms) / 1000
-        deadline = time.monotonic() + budget_s
+        deadline = time.monotonic() + budget_s * MODEL_SHARE
         decision = ReplyDecided(generate=request.context, language=request.language)
         decision.envelope.tenant_id = request.tenant_id
         deltas: asyncio.Queue[str | None] = asyncio.Queue()

@@ -162,7 +162,7 @@ class HandoffService:
         text = OUTSIDE_HOURS.get(language, OUTSIDE_HOURS["en"]).format(start=hours.start, end=hours.end, ticket=ticket_id)
         reply = ReplyReady(envelope=caused_envelope(envelope, "handoff/outside-hours"), text=text,
                            source=ReplySource.REPLY_SOURCE_SYSTEM, language=decided.language, sequence_count=1,
-                           channel_ids=decided.message.channel_ids)
+                           channel_ids=decided.message.channel_ids, in_reply_to=decided.message.envelope.event_id)
         await self.publish(self.topics.outbound, reply)
         await self._emit(caused_envelope(envelope, "handoff/cancelled"), cancelled={"reason": f"outside_agent_hours ticket={ticket_id}"})
         log.info("handoff.callback_ticket", conversation_id=envelope.conversation_id, ticket=ticket_id)

@@ -81,7 +81,8 @@ class ReplyHub:
                 del self._subscribers[key]
 
     async def on_reply(self, reply: ReplyReady) -> None:
-        for watch in self._watches.get(reply.envelope.causation_id, ()):
+        # A reply names the customer message it answers; replies made in one step also name it as cause.
+        for watch in self._watches.get(reply.in_reply_to or reply.envelope.causation_id, ()):
             watch.queue.put_nowait(reply)
         await self._notify(reply.envelope.tenant_id, reply.envelope.conversation_id, reply)
 

@@ -22,7 +22,7 @@ from switchboard.core.contracts import HandoffDecision, HandoffReason, Language,
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY
-from switchboard.handoff.service import Topics
+from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.testing import DEMO_PASSWORDS, HandoffNode, free_port, tenants_copy, understood
 from switchboard.ingest.testing import echo
 
@@ -58,7 +58,7 @@ async def generator() -> AsyncIterator[tuple[str, StandInGenerator]]:
 @pytest.fixture()
 async def console(kafka_settings, mongo_settings, private_topic, tmp_path: Path, node, generator) -> AsyncIterator[HandoffNode]:
     """A handoff node on the ingest node's topics (``private_topic`` hands both the same copies)."""
-    topics = Topics(
+    topics = ConversationTopics(
         decided=await private_topic(REPLY_DECIDED), inbound=await private_topic(MESSAGE_RECEIVED),
         understood=await private_topic(MESSAGE_UNDERSTOOD), outbound=await private_topic(REPLY_READY),
         handoff=await private_topic(HANDOFF_EVENTS),

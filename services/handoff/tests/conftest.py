@@ -10,7 +10,7 @@ import pytest
 
 from switchboard.core.testing.plugin import repo_root
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY
-from switchboard.handoff.service import Topics
+from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.testing import HandoffNode, tenants_copy
 
 
@@ -21,8 +21,8 @@ def tenants_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-async def handoff_topics(private_topic) -> Topics:
-    return Topics(
+async def handoff_topics(private_topic) -> ConversationTopics:
+    return ConversationTopics(
         decided=await private_topic(REPLY_DECIDED),
         inbound=await private_topic(MESSAGE_RECEIVED),
         understood=await private_topic(MESSAGE_UNDERSTOOD),

@@ -14,14 +14,15 @@ from switchboard.core.settings import HttpSettings
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY
-from switchboard.dialogue.app import Topics, build_on
+from switchboard.core.topics import ConversationTopics
+from switchboard.dialogue.app import build_on
 from switchboard.dialogue.settings import AssistantSettings, Settings
 from switchboard.dialogue.testing import returned_to_bot, understood
 
 
 @pytest.fixture()
 async def service(kafka_settings, mongo_settings, private_topic, trained_model):
-    topics = Topics(
+    topics = ConversationTopics(
         understood=await private_topic(MESSAGE_UNDERSTOOD),
         decided=await private_topic(REPLY_DECIDED),
         outbound=await private_topic(REPLY_READY),

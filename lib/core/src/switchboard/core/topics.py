@@ -71,6 +71,19 @@ REPLY_DECIDED: Topic[ReplyDecided] = Topic("conversation.decided.v1", ReplyDecid
 REPLY_READY: Topic[ReplyReady] = Topic("conversation.outbound.v1", ReplyReady)
 HANDOFF_EVENTS: Topic[HandoffEvent] = Topic("conversation.handoff.v1", HandoffEvent)
 
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationTopics:
+    """The conversation topics a service reads and writes; tests pass private copies of them."""
+
+    inbound: Topic[MessageReceived] = MESSAGE_RECEIVED
+    understood: Topic[MessageUnderstood] = MESSAGE_UNDERSTOOD
+    decided: Topic[ReplyDecided] = REPLY_DECIDED
+    outbound: Topic[ReplyReady] = REPLY_READY
+    handoff: Topic[HandoffEvent] = HANDOFF_EVENTS
+
+
 ALL_TOPICS: tuple[Topic, ...] = (
     MESSAGE_RECEIVED,
     MESSAGE_UNDERSTOOD,

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from switchboard.core.contracts import HandoffEvent, MessageUnderstood
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.tenants import load_tenant
-from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY, Topic
+from switchboard.core.topics import ConversationTopics
 from switchboard.dialogue.action_runner import InProcessActionEndpoint
 from switchboard.dialogue.actions import build_actions
 from switchboard.dialogue.assistant import Assistant, quiet_rasa
@@ -24,22 +22,12 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Topics:
-    """The topics the service uses (tests swap in private copies)."""
-
-    understood: Topic[Any] = MESSAGE_UNDERSTOOD
-    decided: Topic[Any] = REPLY_DECIDED
-    outbound: Topic[Any] = REPLY_READY
-    handoff: Topic[Any] = HANDOFF_EVENTS
-
-
 async def build(runtime: ServiceRuntime, settings: Settings) -> Assistant:
     """Trains or loads the model, seeds the demo data, and wires the consumers of the real topics."""
-    return await build_on(runtime, settings, Topics())
+    return await build_on(runtime, settings, ConversationTopics())
 
 
-async def build_on(runtime: ServiceRuntime, settings: Settings, topics: Topics) -> Assistant:
+async def build_on(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics) -> Assistant:
     """``build`` on the given topics."""
     quiet_rasa(own_logging=True)
     tenant_dir = Path(settings.assistant.tenant_dir)

@@ -13,7 +13,8 @@ from switchboard.handoff.assist import Assist
 from switchboard.handoff.console import Console
 from switchboard.handoff.handoffs import Handoffs
 from switchboard.handoff.rules import load_rules
-from switchboard.handoff.service import HandoffService, TenantSetup, Topics
+from switchboard.core.topics import ConversationTopics
+from switchboard.handoff.service import HandoffService, TenantSetup
 from switchboard.handoff.settings import Settings
 from switchboard.handoff.transcript import Transcript
 
@@ -25,10 +26,10 @@ def load_setups(tenants_dir: Path) -> dict[str, TenantSetup]:
 
 
 async def build(runtime: ServiceRuntime, settings: Settings) -> HandoffService:
-    return await wire(runtime, settings, Topics())
+    return await wire(runtime, settings, ConversationTopics())
 
 
-async def wire(runtime: ServiceRuntime, settings: Settings, topics: Topics) -> HandoffService:
+async def wire(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics) -> HandoffService:
     """Loads tenants, rules and agents; registers consumers, the console and the presence sweep on ``topics``."""
     tenants_dir = Path(settings.tenants_dir)
     setups = load_setups(tenants_dir)

@@ -33,7 +33,7 @@ from switchboard.core.contracts import (
 )
 from switchboard.core.logs import get_logger
 from switchboard.core.tenants import Tenant
-from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY, Topic
+from switchboard.core.topics import ConversationTopics, Topic
 from switchboard.handoff import routing
 from switchboard.handoff.agents import Agent
 from switchboard.handoff.errors import HandoffConflict
@@ -66,17 +66,6 @@ class TenantSetup:
     rules: HandoffRules
 
 
-@dataclass(frozen=True)
-class Topics:
-    """The topics the service reads and writes (tests swap in private copies)."""
-
-    decided: Topic[Any] = REPLY_DECIDED
-    inbound: Topic[Any] = MESSAGE_RECEIVED
-    understood: Topic[Any] = MESSAGE_UNDERSTOOD
-    outbound: Topic[Any] = REPLY_READY
-    handoff: Topic[Any] = HANDOFF_EVENTS
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -90,7 +79,7 @@ class HandoffService:
     tenants: dict[str, TenantSetup]
     publish: Publish
     hub: LiveHub = field(default_factory=LiveHub)
-    topics: Topics = field(default_factory=Topics)
+    topics: ConversationTopics = field(default_factory=ConversationTopics)
     clock: Clock = _now
 
     # -- escalation -------------------------------------------------------------------------------

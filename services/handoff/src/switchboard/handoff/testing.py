@@ -40,7 +40,8 @@ from switchboard.core.contracts import (
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
 from switchboard.handoff.app import wire
-from switchboard.handoff.service import HandoffService, Topics
+from switchboard.core.topics import ConversationTopics
+from switchboard.handoff.service import HandoffService
 from switchboard.handoff.settings import AssistSettings, ConsoleSettings, Settings
 
 # Noon in Shanghai: inside the demo tenant's agent hours.
@@ -113,7 +114,7 @@ class HandoffNode:
     kafka: KafkaSettings
     mongo: MongoSettings
     tenants_dir: Path
-    topics: Topics
+    topics: ConversationTopics
     clock: Callable[[], datetime] = field(default_factory=Clock)
     port: int = 0
     presence_timeout_s: float = 30.0

@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue
+.PHONY: help up down test status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,3 +50,6 @@ bench-dialogue: ## dialogue turn vs bare Rasa, and latency at turns 1/50/200 vs 
 
 bench-generator: ## benchmark the generator's model runtime vs plain generate() (CPU, 1/4/8 concurrent)
 	@$(DEVSTACK) install >/dev/null && .venvs/services/bin/python bench/generator/bench.py $(BENCH_ARGS)
+
+bench-generator-rag: ## generator retrieval hit@3 vs dense-only and BM25; semantic cache hit rate, latency vs uncached, adversarial wrong hits
+	@$(DEVSTACK) install >/dev/null && .venvs/services/bin/python -m bench.generator.rag $(BENCH_ARGS)

@@ -23,7 +23,7 @@ TEST_MONGO_ENV = "SWITCHBOARD_TEST_MONGO_URI"
 TEST_SUITES = {
     "services": ["tests", "lib/core/tests", "tools/devstack/tests"]
     + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")]
-    + ["bench/ingest/tests", "bench/nlu/tests"],
+    + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests"],
     "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract", "bench/dialogue/tests"],
 }
 

@@ -1,9 +1,10 @@
 """Semantic answer cache: a near-identical question of the same tenant gets the stored answer.
 
 Only safe reuse: the key holds the tenant's knowledge-base version and the answer language, plus
-the question's *signature* (its numbers, order ids and negations), so "can I return it" never gets
-the answer to "can't I return it", nor "7 days" the answer to "30 days". Answers that depend on the
-customer's own data are never stored. Entries expire after ``ttl_s``.
+the question's *signature* (its numbers, time units, order ids and negations), so "can I return it"
+never gets the answer to "can't I return it" (nor "can’t", "cant", "non-returnable"), nor "7 days" the
+answer to "30 days" ("seven" and "七" count as 7, "三十" as 30), nor "a week" the answer to "a month".
+Answers that depend on the customer's own data are never stored. Entries expire after ``ttl_s``.
 """
 
 from __future__ import annotations
@@ -23,24 +24,73 @@ from switchboard.generator.vectors import VectorStore
 CACHE_LOOKUPS = Counter("switchboard_generator_cache_lookups_total", "Semantic cache lookups", ["outcome"])
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_ORDER_ID = re.compile(r"\bSB\d{4,}\b", re.IGNORECASE)
-_NEGATION_EN = re.compile(r"\b(not|no|never|cannot|without)\b|n't\b", re.IGNORECASE)
+_ORDER_ID = re.compile(r"(?<![A-Za-z0-9])SB\d{4,}(?!\d)", re.IGNORECASE)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "`": "'", "\u00b4": "'"})
+_NEGATION_EN = re.compile(
+    r"\b(?:not|no|never|cannot|without|none|nothing|nobody|neither|nor|unable)\b|n't\b|\bnon-?(?=[a-z])"
+    r"|\b(?:can|don|won|isn|aren|doesn|didn|wasn|weren|haven|hasn|shouldn|couldn|wouldn)t\b",
+    re.IGNORECASE,
+)
 _NEGATION_ZH = re.compile(r"不|没|別|别|无法|未|非|勿")
-_CHINESE_NUMERALS = str.maketrans({"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "十": "10"})
+_UNIT_EN = re.compile(r"\b(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
+_UNIT_ZH = re.compile(r"分钟|小时|天|日|周|星期|礼拜|月|年")
+_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+_ZH_NUMBER = re.compile(f"[{''.join(_ZH_DIGITS)}{''.join(_ZH_UNITS)}万]+")
+_EN_UNITS = dict(
+    zip(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split(),
+        range(20),
+    )
+)
+_EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10)))
+_EN_NUMBER = re.compile(
+    rf"\b(?:({'|'.join(_EN_TENS)})(?:[- ]({'|'.join(list(_EN_UNITS)[1:10])}))?|({'|'.join(_EN_UNITS)}))\b",
+    re.IGNORECASE,
+)
 
 
 def signature(question: str) -> str:
     """What must match exactly for two questions to share an answer."""
-    normalised = question.translate(_CHINESE_NUMERALS)
+    text = question.translate(_APOSTROPHES)
+    normalised = _EN_NUMBER.sub(_english_number, _ZH_NUMBER.sub(_chinese_number, text))
     numbers = sorted(_NUMBER.findall(normalised))
-    orders = sorted(match.upper() for match in _ORDER_ID.findall(question))
-    negations = len(_NEGATION_EN.findall(question)) + len(_NEGATION_ZH.findall(_drop_fixed_phrases(question)))
-    return f"n={','.join(numbers)};o={','.join(orders)};neg={negations}"
+    orders = sorted(match.upper() for match in _ORDER_ID.findall(text))
+    units = sorted({unit.lower() for unit in _UNIT_EN.findall(text)} | set(_UNIT_ZH.findall(text)))
+    negations = len(_NEGATION_EN.findall(text)) + len(_NEGATION_ZH.findall(_drop_fixed_phrases(text)))
+    return f"n={','.join(numbers)};u={','.join(units)};o={','.join(orders)};neg={negations}"
+
+
+def _chinese_number(match: re.Match[str]) -> str:
+    """A run of Chinese numerals as digits: 三十 → 30, 十五 → 15, 一百零五 → 105, 二零二四 → 2024."""
+    run = match.group()
+    if not any(char in _ZH_UNITS or char == "万" for char in run):
+        return " " + "".join(str(_ZH_DIGITS[char]) for char in run) + " "
+    total = section = digit = 0
+    for char in run:
+        if char in _ZH_DIGITS:
+            digit = _ZH_DIGITS[char]
+        elif char == "万":
+            total += (section + digit or 1) * 10000
+            section = digit = 0
+        else:
+            section += (digit or 1) * _ZH_UNITS[char]
+            digit = 0
+    return f" {total + section + digit} "
+
+
+def _english_number(match: re.Match[str]) -> str:
+    """Spelled-out English numbers up to ninety-nine as digits: seven → 7, twenty-five → 25."""
+    tens, unit, single = match.groups()
+    if single:
+        return str(_EN_UNITS[single.lower()])
+    return str(_EN_TENS[tens.lower()] + (_EN_UNITS[unit.lower()] if unit else 0))
 
 
 def _drop_fixed_phrases(question: str) -> str:
     # Policy names that contain a negation character but negate nothing.
-    return question.replace("无理由", "").replace("不用", "")
+    return question.replace("无理由", "")
 
 
 @dataclass(frozen=True, slots=True)

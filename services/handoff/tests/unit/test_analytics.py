@@ -1,65 +1,137 @@
-"""Floor figures on a scripted set of conversations, worked out by hand."""
+"""Floor bookkeeping on a scripted set of conversation events, figures worked out by hand."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from itertools import count
 
-from switchboard.handoff.analytics import compute, csat_score
+from switchboard.handoff.analytics import FloorEvent, FloorLedger, csat_score
 
-T0 = datetime(2026, 11, 25, 2, tzinfo=timezone.utc)
-
-
-def said(conversation: str, customer: str, minute: float, text: str = "你好") -> dict:
-    return {"speaker": "customer", "conversation_id": conversation, "customer_id": customer,
-            "at": T0 + timedelta(minutes=minute), "text": text}
+T0 = datetime(2026, 11, 25, 2, tzinfo=timezone.utc).timestamp()
+HOUR = 3600.0
+_ids = count()
 
 
-def handoff(conversation: str, reasons: list[str], queued: float, assigned: float | None = None,
-            resolved: float | None = None, state: str = "resolved") -> dict:
-    at = lambda minute: None if minute is None else T0 + timedelta(minutes=minute)  # noqa: E731
-    return {"conversation_id": conversation, "reasons": reasons, "queued_at": at(queued), "assigned_at": at(assigned),
-            "resolved_at": at(resolved), "state": state}
+def ev(kind: str, conversation: str, customer: str, hour: float, **fields) -> FloorEvent:
+    return FloorEvent(kind=kind, event_id=f"e{next(_ids)}", tenant_id="demo", conversation_id=conversation,
+                      customer_id=customer, at=T0 + hour * HOUR, **fields)
 
 
-def scripted() -> tuple[list[dict], list[dict]]:
-    entries = [
-        # a: solved by the bot, customer never came back.
-        said("a", "u1", 0), said("a", "u1", 2, "thanks"),
-        # b: solved by the bot as far as it knew, but u2 came back on another channel 3 h later (c): not automated.
-        said("b", "u2", 0), said("c", "u2", 180, "还是没收到"),
+def said(conversation: str, customer: str, hour: float, csat: int | None = None) -> FloorEvent:
+    return ev("message", conversation, customer, hour, csat=csat)
+
+
+def handoff(conversation: str, customer: str, reasons: tuple[str, ...], queued: float, assigned: float | None = None,
+            returned: float | None = None) -> list[FloorEvent]:
+    steps = [ev("escalated", conversation, customer, queued, reasons=reasons),
+             ev("queued", conversation, customer, queued)]
+    if assigned is not None:
+        steps.append(ev("assigned", conversation, customer, assigned))
+    if returned is not None:
+        steps.append(ev("returned", conversation, customer, returned))
+    return steps
+
+
+def scripted() -> list[FloorEvent]:
+    minute = 1 / 60
+    return [
+        # a: solved by the bot, u1 never came back.
+        said("a", "u1", 0), said("a", "u1", 2 * minute), ev("reply", "a", "u1", 1 * minute, source="TEMPLATE"),
+        # b: solved as far as the bot knew, but u2 came back 3 h later on another channel (c): re-contacted.
+        said("b", "u2", 0),
+        said("c", "u2", 3),
         # c escalated (customer request): waited 4 min, handled 10 min, CSAT 5.
-        said("c", "u2", 195, '/csat{"score":5}'),
-        # d: angry + sensitive, waited 2 min, handled 6 min, CSAT 1; e: u3 came back 30 h later: d's re-contact too late.
-        said("d", "u3", 10, "投诉!"), said("d", "u3", 30, '/csat{"score":1}'), said("e", "u3", 30 * 60),
-        # f: a bot bubble and a bad CSAT payload do not count.
-        said("f", "u4", 5, "/csat{\"score\":9}"),
-        {"speaker": "bot", "conversation_id": "f", "customer_id": "u4", "at": T0, "text": '/csat{"score":3}'},
+        *handoff("c", "u2", ("CUSTOMER_REQUEST",), 3 + minute, 3 + 5 * minute, 3 + 15 * minute),
+        ev("reply", "c", "u2", 3 + 6 * minute, source="AGENT"),
+        said("c", "u2", 3 + 16 * minute, csat=5),
+        # d: angry + sensitive, escalated twice for the same conversation; waited 2 min, handled 6 min, CSAT 1.
+        said("d", "u3", 10 * minute),
+        *handoff("d", "u3", ("NEGATIVE_EMOTION", "SENSITIVE_INTENT"), 11 * minute, 13 * minute, 19 * minute),
+        ev("escalated", "d", "u3", 12 * minute, reasons=("NEGATIVE_EMOTION",)),
+        said("d", "u3", 30 * minute, csat=1),
+        # e: u3 came back 30 h later, too late to be d's re-contact; e itself settles as automated at hour 54.
+        said("e", "u3", 30),
+        # f: one message of u4 at hour 40, not 24 h old at hour 60: pending (counted as automated provisionally).
+        said("f", "u4", 40),
     ]
-    handoffs = [
-        handoff("c", ["CUSTOMER_REQUEST"], 181, 185, 195),
-        handoff("d", ["NEGATIVE_EMOTION", "SENSITIVE_INTENT"], 11, 13, 19),
-        handoff("d", ["LOOP"], 12, state="merged"),
-    ]
-    return entries, handoffs
+
+
+def ledger_of(events: list[FloorEvent]) -> tuple[FloorLedger, dict, dict, dict]:
+    conversations: dict = {}
+    customers: dict = {}
+    tenants: dict = {}
+    ledger = FloorLedger(conversations, customers, tenants)
+    for event in events:
+        ledger.apply(event)
+    return ledger, conversations, customers, tenants
 
 
 def test_figures_of_the_scripted_conversations() -> None:
-    figures = compute(*scripted())
+    ledger, conversations, _, _ = ledger_of(scripted())
+    figures = ledger.figures("demo", now=T0 + 60 * HOUR)
     assert figures.conversations == 6  # a b c d e f
-    # a, e, f automated; b came back within 24 h; c and d were handed off.
-    assert (figures.automated, figures.automation_rate) == (3, 0.5)
+    # a and e settled automated, f pending; b came back within 24 h; c and d were handed off.
+    assert (figures.automated_settled, figures.pending, figures.automated, figures.recontacted) == (2, 1, 3, 1)
+    assert (figures.automation_rate, figures.automation_rate_settled) == (0.5, 0.4)
     assert figures.handoffs == 2
+    assert figures.handoffs_by_reason == {"CUSTOMER_REQUEST": 1, "NEGATIVE_EMOTION": 1, "SENSITIVE_INTENT": 1}
     assert figures.handoff_rate_by_reason == {"CUSTOMER_REQUEST": round(1 / 6, 4), "NEGATIVE_EMOTION": round(1 / 6, 4),
                                               "SENSITIVE_INTENT": round(1 / 6, 4)}
     assert figures.waiting_s == {"count": 2, "average": 180.0, "median": 180.0}
     assert figures.handling_s == {"count": 2, "average": 480.0, "median": 480.0}
     assert (figures.csat_average, figures.csat_responses) == (3.0, 2)
+    assert figures.csat_distribution == {"1": 1, "2": 0, "3": 0, "4": 0, "5": 1}
+    assert figures.replies_by_source == {"AGENT": 1, "TEMPLATE": 1}
+    # e is still stored as pending (no event came after hour 54): reading at hour 60 settles it.
+    assert {k: c["status"] for k, c in conversations.items()} == {
+        "demo/a": "automated", "demo/b": "recontacted", "demo/c": "handed_off", "demo/d": "handed_off",
+        "demo/e": "pending", "demo/f": "pending"}
+    # The chart covers the 24 hours up to now: f's conversation at hour 40; e's at hour 30 is older.
+    assert len(figures.hourly) == 24
+    charted = [(h["conversations"], h["handoffs"]) for h in figures.hourly if h["conversations"] or h["handoffs"]]
+    assert charted == [(1, 0)]
+
+
+def test_pending_settles_with_time_and_a_late_recontact_still_counts() -> None:
+    ledger, _, _, _ = ledger_of([said("x", "u9", 0), said("x", "u9", 1)])
+    early = ledger.figures("demo", now=T0 + 2 * HOUR)
+    assert (early.pending, early.automated, early.automated_settled) == (1, 1, 0)
+    assert ledger.figures("demo", now=T0 + 25 * HOUR).automated_settled == 1  # 24 h after the last message
+    # u9 comes back on another conversation 20 h after x's last message: x was not solved after all.
+    ledger.apply(said("y", "u9", 21))
+    figures = ledger.figures("demo", now=T0 + 22 * HOUR)
+    assert (figures.conversations, figures.recontacted, figures.automated, figures.pending) == (2, 1, 1, 1)
+
+
+def test_an_event_stream_settles_conversations_by_event_time() -> None:
+    ledger, conversations, _, tenants = ledger_of([said("x", "u9", 0), said("z", "u8", 30)])
+    assert conversations["demo/x"]["status"] == "automated"  # settled by the later event's time
+    assert tenants["demo"]["pending"] == {"z": T0 + 30 * HOUR}
+    assert ledger.figures("demo", now=T0 + 30 * HOUR).automated_settled == 1
+
+
+def test_customers_keep_only_the_last_24_hours() -> None:
+    _, _, customers, _ = ledger_of([said("x", "u9", 0), said("y", "u9", 30)])
+    assert customers["demo/u9"] == {"y": [T0 + 30 * HOUR, T0 + 30 * HOUR]}
+
+
+def test_tenants_are_apart() -> None:
+    ledger, _, _, _ = ledger_of([said("x", "u9", 0), FloorEvent("message", "e-acme", "acme", "x", "u9", T0 + HOUR)])
+    assert ledger.figures("demo", T0 + 2 * HOUR).conversations == 1
+    assert ledger.figures("acme", T0 + 2 * HOUR).conversations == 1
+    # acme's message of the same customer id is not demo's re-contact.
+    assert ledger.figures("demo", T0 + 2 * HOUR).recontacted == 0
 
 
 def test_no_conversations_no_division_by_zero() -> None:
-    figures = compute([], [])
+    figures = FloorLedger({}, {}, {}).figures("demo", T0)
     assert (figures.conversations, figures.automation_rate, figures.csat_average) == (0, 0.0, None)
     assert figures.waiting_s["count"] == 0
+
+
+def test_records_round_trip() -> None:
+    event = ev("escalated", "c", "u2", 1, reasons=("VIP", "LOOP"))
+    assert FloorEvent.from_record(event.as_record()) == event
 
 
 def test_csat_payloads() -> None:

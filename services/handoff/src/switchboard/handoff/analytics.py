@@ -1,11 +1,19 @@
-"""Floor figures for supervisors: automation rate, handoff rate by reason, waiting and handling times, CSAT.
+"""Floor figures for supervisors, kept as a stream: the bookkeeping ``floor_stream`` runs on each event.
 
-Computed from what the service already stores (the transcript and the handoffs), so the figures
-survive restarts and need no state of their own. Definitions:
-- a conversation is *automated* when no handoff was opened for it and the same customer did not come
-  back within 24 h after its last message, on any channel (a re-contact means the bot did not solve it);
+``FloorLedger.apply`` folds one ``FloorEvent`` into three tables (any mutable mapping: faust tables in
+the service, dicts in unit tests); ``FloorLedger.figures`` reads a tenant's figures back. Times are
+event times (the envelope's ``created_at``), in epoch seconds. Definitions:
+- a *conversation* is counted at its first customer message (or its escalation, if the stream never
+  saw a message of it);
+- a conversation is *re-contacted* when the same customer starts another conversation, on any channel,
+  after its last customer message and within 24 h of it (the bot did not solve it);
+- a conversation is *automated* once 24 h passed after its last customer message with no handoff and
+  no re-contact (settled); until then it is *pending* and counts as automated provisionally, so
+  ``automation_rate`` is live and ``automation_rate_settled`` only counts conversations that settled.
+  A handoff or a re-contact takes a conversation out of automated at any time;
 - *handoff rate* per reason: conversations escalated for that reason / all conversations;
-- *waiting time*: queued -> first assigned; *handling time*: assigned -> resolved (returned to the bot);
+- *waiting time*: first ``queued`` -> first ``assigned`` of a handoff; *handling time*: that assignment
+  -> ``returned_to_bot``. Averages count every handoff; medians the last ``RECENT_SAMPLES``;
 - *CSAT*: the scores customers gave with the CSAT quick replies (``/csat{"score": n}``), 1 to 5.
 """
 
@@ -13,31 +21,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from statistics import mean, median
+from collections.abc import MutableMapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from statistics import median
 from typing import Any
 
-RECONTACT_WINDOW = timedelta(hours=24)
+RECONTACT_WINDOW_S = 24 * 3600.0
+RECENT_SAMPLES = 500
+HOURS_CHARTED = 24
 CSAT_PAYLOAD = re.compile(r"^/csat(\{.*\})$")
+KINDS = ("message", "reply", "escalated", "queued", "assigned", "returned")
+STATUSES = ("automated", "recontacted", "handed_off")
 
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    conversations: int
-    automated: int
-    automation_rate: float
-    handoffs: int
-    handoff_rate_by_reason: dict[str, float]
-    waiting_s: dict[str, float]
-    handling_s: dict[str, float]
-    csat_average: float | None
-    csat_responses: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+Table = MutableMapping[str, Any]
 
 
 def csat_score(text: str) -> int | None:
@@ -51,56 +48,246 @@ def csat_score(text: str) -> int | None:
     return score if isinstance(score, int) and 1 <= score <= 5 else None
 
 
-def _durations(values: list[float]) -> dict[str, float]:
-    if not values:
+@dataclass(frozen=True, slots=True)
+class FloorEvent:
+    """What the floor needs of one conversation event; ``kind`` is one of ``KINDS``."""
+
+    kind: str
+    event_id: str
+    tenant_id: str
+    conversation_id: str
+    customer_id: str
+    at: float
+    reasons: tuple[str, ...] = ()
+    csat: int | None = None
+    source: str = ""
+
+    def as_record(self) -> dict[str, Any]:
+        return {**asdict(self), "reasons": list(self.reasons)}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> FloorEvent:
+        return cls(**{**record, "reasons": tuple(record.get("reasons", ()))})
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    conversations: int
+    automated: int
+    automated_settled: int
+    pending: int
+    recontacted: int
+    automation_rate: float
+    automation_rate_settled: float
+    handoffs: int
+    handoffs_by_reason: dict[str, int]
+    handoff_rate_by_reason: dict[str, float]
+    waiting_s: dict[str, float]
+    handling_s: dict[str, float]
+    csat_average: float | None
+    csat_responses: int
+    csat_distribution: dict[str, int]
+    replies_by_source: dict[str, int]
+    hourly: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def _empty_tenant() -> dict[str, Any]:
+    return {"clock": 0.0, "status": dict.fromkeys(STATUSES, 0), "pending": {}, "reasons": {},
+            "waiting": {"count": 0, "total": 0.0, "recent": []}, "handling": {"count": 0, "total": 0.0, "recent": []},
+            "csat": {}, "replies": {}, "hourly": {}}
+
+
+def _hour(at: float) -> str:
+    return str(int(at // 3600 * 3600))
+
+
+def _bump(counts: dict[str, Any], key: str, by: int = 1) -> None:
+    counts[key] = counts.get(key, 0) + by
+
+
+def _sample(durations: dict[str, Any], seconds: float) -> None:
+    durations["count"] += 1
+    durations["total"] += seconds
+    durations["recent"] = [*durations["recent"], seconds][-RECENT_SAMPLES:]
+
+
+def _summary(durations: dict[str, Any]) -> dict[str, float]:
+    if not durations["count"]:
         return {"count": 0, "average": 0.0, "median": 0.0}
-    return {"count": len(values), "average": round(mean(values), 1), "median": round(median(values), 1)}
+    return {"count": durations["count"], "average": round(durations["total"] / durations["count"], 1),
+            "median": round(median(durations["recent"]), 1)}
 
 
-def compute(entries: Iterable[dict[str, Any]], handoffs: Iterable[dict[str, Any]]) -> Figures:
-    """Figures of one tenant from its transcript entries and handoff documents."""
-    spans: dict[str, list[datetime]] = {}
-    customer_of: dict[str, str] = {}
-    scores = []
-    for entry in entries:
-        if entry.get("speaker") != "customer":
-            continue
-        conversation = entry["conversation_id"]
-        first_last = spans.setdefault(conversation, [entry["at"], entry["at"]])
-        first_last[0], first_last[1] = min(first_last[0], entry["at"]), max(first_last[1], entry["at"])
-        customer_of[conversation] = entry.get("customer_id", "")
-        score = csat_score(entry.get("text") or "")
-        if score is not None:
-            scores.append(score)
-    escalated: dict[str, set[str]] = defaultdict(set)
-    waiting, handling = [], []
-    for handoff in handoffs:
-        if handoff.get("state") in ("merged", "callback"):
-            continue
-        escalated[handoff["conversation_id"]].update(handoff.get("reasons", []))
-        if handoff.get("assigned_at"):
-            waiting.append((handoff["assigned_at"] - handoff["queued_at"]).total_seconds())
-            if handoff.get("resolved_at"):
-                handling.append((handoff["resolved_at"] - handoff["assigned_at"]).total_seconds())
-    starts_by_customer: dict[str, list[datetime]] = defaultdict(list)
-    for conversation, (first, _) in spans.items():
-        starts_by_customer[customer_of[conversation]].append(first)
+class FloorLedger:
+    """Folds floor events into per-conversation, per-customer and per-tenant state.
 
-    def came_back(conversation: str) -> bool:
-        last = spans[conversation][1]
-        return any(last < start <= last + RECONTACT_WINDOW for start in starts_by_customer[customer_of[conversation]])
+    Keys: ``conversations`` by ``tenant/conversation``, ``customers`` by ``tenant/customer`` (their
+    conversations of the last 24 h), ``tenants`` by tenant. Every change is written back with
+    ``table[key] = value``, never only mutated in place: that is what sends it to a faust table's changelog.
+    Dropping redelivered events is the caller's job (event ids); ``apply`` itself is not idempotent.
+    """
 
-    total = len(spans)
-    automated = sum(1 for c in spans if c not in escalated and not came_back(c))
-    reasons = Counter(reason for c, rs in escalated.items() if c in spans for reason in rs)
-    return Figures(
-        conversations=total,
-        automated=automated,
-        automation_rate=round(automated / total, 4) if total else 0.0,
-        handoffs=sum(1 for c in escalated if c in spans),
-        handoff_rate_by_reason={r: round(n / total, 4) for r, n in sorted(reasons.items())} if total else {},
-        waiting_s=_durations(waiting),
-        handling_s=_durations(handling),
-        csat_average=round(mean(scores), 2) if scores else None,
-        csat_responses=len(scores),
-    )
+    def __init__(self, conversations: Table, customers: Table, tenants: Table) -> None:
+        self.conversations = conversations
+        self.customers = customers
+        self.tenants = tenants
+
+    def apply(self, event: FloorEvent) -> None:
+        tenant = self.tenants.get(event.tenant_id) or _empty_tenant()
+        tenant["clock"] = max(tenant["clock"], event.at)
+        if event.kind == "reply":
+            _bump(tenant["replies"], event.source or "UNSPECIFIED")
+        elif event.kind in ("message", "escalated"):
+            conversation = self._conversation(event, tenant)
+            if event.kind == "message":
+                self._message(event, tenant, conversation)
+            else:
+                self._escalated(event, tenant, conversation)
+        elif event.kind in ("queued", "assigned", "returned"):
+            self._handoff_step(event, tenant)
+        self._settle(event.tenant_id, tenant)
+        horizon = tenant["clock"] - 2 * HOURS_CHARTED * 3600
+        tenant["hourly"] = {h: n for h, n in tenant["hourly"].items() if int(h) >= horizon}
+        self.tenants[event.tenant_id] = tenant
+
+    # -- conversations ------------------------------------------------------------------------------
+
+    def _conversation(self, event: FloorEvent, tenant: dict[str, Any]) -> dict[str, Any]:
+        key = f"{event.tenant_id}/{event.conversation_id}"
+        conversation = self.conversations.get(key)
+        if conversation is None:
+            conversation = {"customer": event.customer_id, "first": event.at, "last": event.at, "status": "pending",
+                            "reasons": [], "handoff": None}
+            tenant["pending"] = {**tenant["pending"], event.conversation_id: event.at}
+            bucket = tenant["hourly"].get(_hour(event.at), [0, 0])
+            tenant["hourly"][_hour(event.at)] = [bucket[0] + 1, bucket[1]]
+        return conversation
+
+    def _message(self, event: FloorEvent, tenant: dict[str, Any], conversation: dict[str, Any]) -> None:
+        conversation["first"] = min(conversation["first"], event.at)
+        conversation["last"] = max(conversation["last"], event.at)
+        if conversation["status"] == "automated":  # the customer came back to it after it settled
+            self._move(tenant, event.conversation_id, conversation, "pending")
+        if conversation["status"] == "pending":
+            tenant["pending"] = {**tenant["pending"], event.conversation_id: conversation["last"]}
+        if event.csat is not None:
+            _bump(tenant["csat"], str(event.csat))
+        self.conversations[f"{event.tenant_id}/{event.conversation_id}"] = conversation
+        self._recontacts(event, tenant, conversation)
+
+    def _recontacts(self, event: FloorEvent, tenant: dict[str, Any], conversation: dict[str, Any]) -> None:
+        """Marks conversations of this customer that another of their conversations came back to."""
+        key = f"{event.tenant_id}/{event.customer_id}"
+        recent = dict(self.customers.get(key) or {})
+        recent[event.conversation_id] = [conversation["first"], conversation["last"]]
+        for other, (first, last) in recent.items():
+            if other == event.conversation_id:
+                continue
+            if last < conversation["first"] <= last + RECONTACT_WINDOW_S:
+                self._recontacted(event.tenant_id, tenant, other)
+            if conversation["last"] < first <= conversation["last"] + RECONTACT_WINDOW_S:
+                self._recontacted(event.tenant_id, tenant, event.conversation_id)
+        self.customers[key] = {c: span for c, span in recent.items() if span[1] + RECONTACT_WINDOW_S >= tenant["clock"]}
+
+    def _recontacted(self, tenant_id: str, tenant: dict[str, Any], conversation_id: str) -> None:
+        key = f"{tenant_id}/{conversation_id}"
+        conversation = self.conversations.get(key)
+        if conversation is not None and conversation["status"] in ("pending", "automated"):
+            self._move(tenant, conversation_id, conversation, "recontacted")
+            self.conversations[key] = conversation
+
+    def _move(self, tenant: dict[str, Any], conversation_id: str, conversation: dict[str, Any], status: str) -> None:
+        if conversation["status"] == "pending":
+            tenant["pending"] = {c: at for c, at in tenant["pending"].items() if c != conversation_id}
+        else:
+            _bump(tenant["status"], conversation["status"], -1)
+        if status != "pending":
+            _bump(tenant["status"], status)
+        conversation["status"] = status
+
+    def _settle(self, tenant_id: str, tenant: dict[str, Any]) -> None:
+        """Pending conversations whose 24 h passed (by the tenant's latest event time) become automated."""
+        for conversation_id, last in list(tenant["pending"].items()):
+            if last + RECONTACT_WINDOW_S <= tenant["clock"]:
+                key = f"{tenant_id}/{conversation_id}"
+                conversation = self.conversations.get(key)
+                if conversation is not None:
+                    self._move(tenant, conversation_id, conversation, "automated")
+                    self.conversations[key] = conversation
+
+    # -- handoffs -----------------------------------------------------------------------------------
+
+    def _escalated(self, event: FloorEvent, tenant: dict[str, Any], conversation: dict[str, Any]) -> None:
+        added = [r for r in dict.fromkeys(event.reasons) if r not in conversation["reasons"]]
+        for reason in added:
+            _bump(tenant["reasons"], reason)
+        conversation["reasons"] = [*conversation["reasons"], *added]
+        if conversation["status"] != "handed_off":
+            self._move(tenant, event.conversation_id, conversation, "handed_off")
+            bucket = tenant["hourly"].get(_hour(event.at), [0, 0])
+            tenant["hourly"][_hour(event.at)] = [bucket[0], bucket[1] + 1]
+        if conversation["handoff"] is None:
+            conversation["handoff"] = {"queued": None, "assigned": None}
+        self.conversations[f"{event.tenant_id}/{event.conversation_id}"] = conversation
+
+    def _handoff_step(self, event: FloorEvent, tenant: dict[str, Any]) -> None:
+        key = f"{event.tenant_id}/{event.conversation_id}"
+        conversation = self.conversations.get(key)
+        handoff = conversation and conversation["handoff"]
+        if not handoff:
+            return
+        if event.kind == "queued" and handoff["queued"] is None:
+            handoff["queued"] = event.at
+        elif event.kind == "assigned" and handoff["assigned"] is None:
+            if handoff["queued"] is not None:
+                _sample(tenant["waiting"], max(0.0, event.at - handoff["queued"]))
+            handoff["assigned"] = event.at
+        elif event.kind == "returned":
+            if handoff["assigned"] is not None:
+                _sample(tenant["handling"], max(0.0, event.at - handoff["assigned"]))
+            conversation["handoff"] = None
+        self.conversations[key] = conversation
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def figures(self, tenant_id: str, now: float) -> Figures:
+        """The tenant's figures at ``now``: pending conversations whose 24 h passed count as settled."""
+        tenant = self.tenants.get(tenant_id) or _empty_tenant()
+        status, pending = tenant["status"], tenant["pending"]
+        settled_now = sum(1 for last in pending.values() if last + RECONTACT_WINDOW_S <= now)
+        still_pending = len(pending) - settled_now
+        total = len(pending) + sum(status.values())
+        automated_settled = status["automated"] + settled_now
+        automated = automated_settled + still_pending
+        settled_total = total - still_pending
+        csat_responses = sum(tenant["csat"].values())
+        csat_total = sum(int(score) * n for score, n in tenant["csat"].items())
+        reasons = dict(sorted(tenant["reasons"].items()))
+        first_hour = int(now // 3600 * 3600) - (HOURS_CHARTED - 1) * 3600
+        hourly = []
+        for hour in range(first_hour, first_hour + HOURS_CHARTED * 3600, 3600):
+            conversations, handoffs = tenant["hourly"].get(str(hour), [0, 0])
+            hourly.append({"hour": datetime.fromtimestamp(hour, timezone.utc).isoformat(),
+                           "conversations": conversations, "handoffs": handoffs})
+        return Figures(
+            conversations=total,
+            automated=automated,
+            automated_settled=automated_settled,
+            pending=still_pending,
+            recontacted=status["recontacted"],
+            automation_rate=round(automated / total, 4) if total else 0.0,
+            automation_rate_settled=round(automated_settled / settled_total, 4) if settled_total else 0.0,
+            handoffs=status["handed_off"],
+            handoffs_by_reason=reasons,
+            handoff_rate_by_reason={r: round(n / total, 4) for r, n in reasons.items()} if total else {},
+            waiting_s=_summary(tenant["waiting"]),
+            handling_s=_summary(tenant["handling"]),
+            csat_average=round(csat_total / csat_responses, 2) if csat_responses else None,
+            csat_responses=csat_responses,
+            csat_distribution={str(s): tenant["csat"].get(str(s), 0) for s in range(1, 6)},
+            replies_by_source=dict(sorted(tenant["replies"].items())),
+            hourly=hourly,
+        )

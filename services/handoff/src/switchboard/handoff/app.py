@@ -1,8 +1,10 @@
-"""Composition root of the handoff service: tenants, rules and agents loaded; consumers, console, presence sweep."""
+"""Composition root of the handoff service: tenants, rules and agents loaded; consumers, console, presence sweep,
+the supervisor floor stream."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from switchboard.core.logs import get_logger
@@ -11,6 +13,7 @@ from switchboard.core.tenants import load_tenants
 from switchboard.handoff.agents import load_agents
 from switchboard.handoff.assist import Assist
 from switchboard.handoff.console import Console
+from switchboard.handoff.floor_stream import FloorStream
 from switchboard.handoff.handoffs import Handoffs
 from switchboard.handoff.rules import load_rules
 from switchboard.core.topics import ConversationTopics
@@ -21,16 +24,24 @@ from switchboard.handoff.transcript import Transcript
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Wired:
+    """What ``wire`` built: the handoff workflow and the floor stream (tests reach both)."""
+
+    service: HandoffService
+    floor: FloorStream
+
+
 def load_setups(tenants_dir: Path) -> dict[str, TenantSetup]:
     return {t.id: TenantSetup(t, load_rules(tenants_dir / t.id / "handoff.yaml")) for t in load_tenants(tenants_dir)}
 
 
-async def build(runtime: ServiceRuntime, settings: Settings) -> HandoffService:
+async def build(runtime: ServiceRuntime, settings: Settings) -> Wired:
     return await wire(runtime, settings, ConversationTopics())
 
 
-async def wire(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics) -> HandoffService:
-    """Loads tenants, rules and agents; registers consumers, the console and the presence sweep on ``topics``."""
+async def wire(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics) -> Wired:
+    """Loads tenants, rules and agents; registers consumers, the console, the presence sweep and the floor stream."""
     tenants_dir = Path(settings.tenants_dir)
     setups = load_setups(tenants_dir)
     database = runtime.database()
@@ -49,7 +60,10 @@ async def wire(runtime: ServiceRuntime, settings: Settings, topics: Conversation
     runtime.consume(topics.outbound, service.on_outbound, group_id="switchboard-handoff-transcript")
     assist = Assist(settings.assist)
     runtime.on_close(assist.close)
-    Console(service, settings.console, assist).install(runtime.http_app)
+    floor = FloorStream(settings.floor, settings.kafka, topics)
+    runtime.background(floor.run)
+    runtime.readiness.add("floor-stream", floor.readiness)
+    Console(service, settings.console, assist, floor).install(runtime.http_app)
 
     async def sweep_presence() -> None:
         await service.recover()
@@ -59,4 +73,4 @@ async def wire(runtime: ServiceRuntime, settings: Settings, topics: Conversation
 
     runtime.background(sweep_presence)
     log.info("handoff.tenants.loaded", tenants=",".join(setups))
-    return service
+    return Wired(service, floor)

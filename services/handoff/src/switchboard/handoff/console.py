@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -20,10 +20,11 @@ from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
 from switchboard.core.logs import get_logger
-from switchboard.handoff import analytics, routing
+from switchboard.handoff import routing
 from switchboard.handoff.agents import Agent
 from switchboard.handoff.assist import Assist, brief
 from switchboard.handoff.errors import HandoffConflict
+from switchboard.handoff.floor_stream import FloorStream
 from switchboard.handoff.service import HandoffService
 from switchboard.handoff.sessions import COOKIE, Session, SessionSigner
 from switchboard.handoff.settings import ConsoleSettings
@@ -37,7 +38,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-FLOOR_WINDOW = timedelta(days=7)
 Handler = Callable[[web.Request, Agent], Awaitable[web.StreamResponse]]
 
 
@@ -80,8 +80,9 @@ def _public(handoff: dict[str, Any]) -> dict[str, Any]:
 class Console:
     """Routes of the console; ``install`` adds them to the service's HTTP app."""
 
-    def __init__(self, service: HandoffService, settings: ConsoleSettings, assist: Assist) -> None:
+    def __init__(self, service: HandoffService, settings: ConsoleSettings, assist: Assist, floor: FloorStream) -> None:
         self._service = service
+        self._floor = floor
         self._settings = settings
         self._assist = assist
         self._signer = SessionSigner(settings.session_secret.get_secret_value(), settings.session_ttl_s)
@@ -196,21 +197,14 @@ class Console:
         return _json({"waiting": waiting, "mine": mine, "agents": colleagues, "queues": rules.queue_names})
 
     async def floor(self, request: web.Request, agent: Agent) -> web.Response:
-        """Supervisors only: the tenant's figures over the last ``FLOOR_WINDOW`` and the queue right now."""
+        """Supervisors only: the tenant's live figures from the floor stream's tables, and the queue right now."""
         if agent.role != "supervisor":
             return _json({"error": "supervisors only"}, 403)
-        since = self._service.clock() - FLOOR_WINDOW
         tenant_id = agent.tenant_id
-        entries = await asyncio.to_thread(
-            lambda: list(self._service.transcript.collection.find(
-                {"tenant_id": tenant_id, "speaker": "customer", "at": {"$gte": since}},
-                {"conversation_id": 1, "customer_id": 1, "at": 1, "text": 1, "speaker": 1})))
-        handoffs = await asyncio.to_thread(
-            lambda: list(self._service.store.handoffs.find({"tenant_id": tenant_id, "queued_at": {"$gte": since}})))
-        figures = analytics.compute(entries, handoffs).as_dict()
+        figures = self._floor.figures(tenant_id, self._service.clock()).as_dict()
         queued = await asyncio.to_thread(self._service.store.queued, tenant_id)
         online = await asyncio.to_thread(self._service.store.agents.online, tenant_id)
-        return _json({**figures, "window_days": FLOOR_WINDOW.days, "waiting_now": len(queued),
+        return _json({**figures, "recovering": self._floor.recovering, "waiting_now": len(queued),
                       "agents_online": sum(1 for a in online if a.role == "agent")})
 
     async def _visible(self, agent: Agent, handoff_id: str) -> dict[str, Any]:

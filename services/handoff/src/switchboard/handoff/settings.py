@@ -27,6 +27,18 @@ class AssistSettings(BaseModel):
     suggestions: int = Field(2, ge=0, le=5, description="suggested replies shown per request")
 
 
+class FloorSettings(BaseModel):
+    """The supervisor floor stream (faust-streaming, ``floor_stream.py``) and its own Kafka topics."""
+
+    app_id: str = Field("switchboard-handoff-floor", description="faust app id: consumer group, prefix of its topics")
+    partitions: int = Field(6, ge=1, description="partitions of the stream's internal and changelog topics")
+    replication_factor: int = Field(1, ge=1, description="replication factor of the stream's internal topics")
+    standby_replicas: int = Field(
+        1, ge=0, description="standby copies of the tables on other replicas; replicas - 1 lets every replica answer"
+    )
+    dedup_window_s: float = Field(24 * 3600, gt=0, description="how long event ids are remembered to drop redeliveries")
+
+
 class Settings(ServiceSettings, env_prefix="HANDOFF_", env_nested_delimiter="__", extra="forbid"):
     """Handoff settings; nested fields use ``__`` (``HANDOFF_HTTP__PORT``)."""
 
@@ -34,3 +46,4 @@ class Settings(ServiceSettings, env_prefix="HANDOFF_", env_nested_delimiter="__"
     tenants_dir: str = Field("tenants", description="folder of tenants/<id>/{tenant,handoff,agents}.yaml")
     console: ConsoleSettings = ConsoleSettings()
     assist: AssistSettings = AssistSettings()
+    floor: FloorSettings = FloorSettings()

@@ -40,9 +40,10 @@ from switchboard.core.contracts import (
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
 from switchboard.handoff.app import wire
+from switchboard.handoff.floor_stream import FloorStream
 from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.service import HandoffService
-from switchboard.handoff.settings import AssistSettings, ConsoleSettings, Settings
+from switchboard.handoff.settings import AssistSettings, ConsoleSettings, FloorSettings, Settings
 
 # Noon in Shanghai: inside the demo tenant's agent hours.
 WORKING_HOURS = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
@@ -127,9 +128,13 @@ class HandoffNode:
             console=ConsoleSettings(session_secret=SecretStr("test-secret"), presence_timeout_s=self.presence_timeout_s,
                                     sweep_interval_s=3600),
             assist=AssistSettings(generator_address=self.generator_address, timeout_s=2.0), drain_timeout_s=5,
+            # The floor stream's group and topics are private to these topics, and kept across restarts.
+            floor=FloorSettings(app_id=f"floor.{self.topics.inbound.name}", partitions=2, standby_replicas=0),
         )
         self.runtime = ServiceRuntime("handoff", self.settings)
-        self.service: HandoffService = await wire(self.runtime, self.settings, self.topics)
+        wired = await wire(self.runtime, self.settings, self.topics)
+        self.service: HandoffService = wired.service
+        self.floor: FloorStream = wired.floor
         self.service.clock = self.clock
         self.task = asyncio.create_task(self.runtime.run())
         await _wait_ready(self.base_url, self.task)
@@ -159,6 +164,17 @@ async def _wait_ready(url: str, task: asyncio.Task, timeout_s: float = 60.0) -> 
                 pass
             await asyncio.sleep(0.2)
     raise AssertionError("the handoff service did not become ready")
+
+
+async def console_login(node: HandoffNode, agent_id: str, tenant: str = "demo") -> aiohttp.ClientSession:
+    """A console session of a demo agent (close it when done); its writes carry the ``X-Console`` header."""
+    session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"X-Console": "1"})
+    async with session.post(f"{node.base_url}/console/api/login",
+                            json={"tenant": tenant, "agent_id": agent_id, "password": DEMO_PASSWORDS[agent_id]}) as r:
+        if r.status != 200:
+            await session.close()
+            raise AssertionError(f"login of {agent_id} failed: {r.status} {await r.text()}")
+    return session
 
 
 def sorted_events(events: list[Any]) -> dict[str, list[Any]]:

@@ -56,29 +56,91 @@ function duration(seconds) {
   return seconds < 60 ? Math.round(seconds) + "s" : Math.floor(seconds / 60) + "m " + Math.round(seconds % 60) + "s";
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+function percent(rate) { return Math.round(rate * 100) + "%"; }
+
+function barList(target, rows, empty) {
+  target.replaceChildren();
+  for (const [label, valueText, share] of rows) {
+    const li = el("li");
+    li.append(el("span", "", label));
+    li.append(el("span", "", valueText));
+    const track = el("div", "track");
+    const fill = el("div", "fill");
+    fill.style.width = Math.round(share * 100) + "%";
+    track.append(fill);
+    li.append(track);
+    target.append(li);
+  }
+  if (!target.children.length) target.append(el("li", "muted", empty));
+}
+
+function hourlyChart(svg, hours) {
+  svg.replaceChildren();
+  const peak = Math.max(1, ...hours.map((h) => h.conversations));
+  const width = 240 / hours.length;
+  hours.forEach((hour, i) => {
+    for (const [kind, value, inset] of [["conversations", hour.conversations, 1], ["handoffs", hour.handoffs, 3]]) {
+      if (!value) continue;
+      const height = Math.max(2, (value / peak) * 60);
+      const rect = document.createElementNS(SVG, "rect");
+      rect.setAttribute("class", kind);
+      rect.setAttribute("x", String(i * width + inset));
+      rect.setAttribute("width", String(Math.max(1, width - 2 * inset)));
+      rect.setAttribute("y", String(64 - height));
+      rect.setAttribute("height", String(height));
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = hour.hour.slice(11, 16) + " UTC · " + value + " " + kind;
+      rect.append(title);
+      svg.append(rect);
+    }
+  });
+}
+
+function outcomes(f) {
+  const parts = [["automated", f.automated_settled, "automated"], ["pending", f.pending, "bot-only, under 24 h"],
+                 ["recontacted", f.recontacted, "came back"], ["handed_off", f.handoffs, "handed off"]];
+  const bar = $("outcome-bar");
+  const legend = $("outcome-legend");
+  bar.replaceChildren();
+  legend.replaceChildren();
+  for (const [kind, n, label] of parts) {
+    if (f.conversations && n) {
+      const part = el("div", kind);
+      part.style.width = (n / f.conversations) * 100 + "%";
+      part.title = label + ": " + n;
+      bar.append(part);
+    }
+    const item = el("li");
+    item.append(el("span", "swatch " + kind));
+    item.append(document.createTextNode(label + " " + n));
+    legend.append(item);
+  }
+}
+
 async function refreshFloor() {
   if (!state.me || state.me.role !== "supervisor") return;
   try {
     const f = await api("floor");
-    $("kpi-automation").textContent = f.conversations ? Math.round(f.automation_rate * 100) + "%" : "–";
+    $("kpi-automation").textContent = f.conversations ? percent(f.automation_rate) : "–";
+    $("kpi-automation-note").textContent = f.conversations ? "settled " + percent(f.automation_rate_settled) : "";
     $("kpi-csat").textContent = f.csat_average === null ? "–" : f.csat_average.toFixed(1);
+    $("kpi-csat-note").textContent = f.csat_responses ? f.csat_responses + " answers" : "";
     $("kpi-wait").textContent = duration(f.waiting_s.average);
+    $("kpi-wait-note").textContent = f.waiting_s.count ? "median " + duration(f.waiting_s.median) : "";
     $("kpi-handle").textContent = duration(f.handling_s.average);
-    const bars = $("reason-bars");
-    bars.replaceChildren();
-    for (const [reason, rate] of Object.entries(f.handoff_rate_by_reason)) {
-      const li = el("li");
-      li.append(el("span", "", reason.toLowerCase().replace(/_/g, " ")));
-      li.append(el("span", "", Math.round(rate * 100) + "%"));
-      const track = el("div", "track");
-      const fill = el("div", "fill");
-      fill.style.width = Math.round(rate * 100) + "%";
-      track.append(fill);
-      li.append(track);
-      bars.append(li);
-    }
-    if (!bars.children.length) bars.append(el("li", "muted", "No handoffs"));
-    $("floor-now").textContent = f.conversations + (f.conversations === 1 ? " conversation · " : " conversations · ") + f.waiting_now + " waiting now · " + f.agents_online + " agents online";
+    $("kpi-handle-note").textContent = f.handling_s.count ? "median " + duration(f.handling_s.median) : "";
+    hourlyChart($("hourly-chart"), f.hourly);
+    outcomes(f);
+    barList($("reason-bars"), Object.entries(f.handoff_rate_by_reason).map(([reason, rate]) =>
+      [reason.toLowerCase().replace(/_/g, " "), percent(rate), rate]), "No handoffs");
+    const answers = Math.max(1, f.csat_responses);
+    barList($("csat-bars"), Object.entries(f.csat_distribution).reverse().filter(([, n]) => n).map(([score, n]) =>
+      ["★".repeat(Number(score)), String(n), n / answers]), "No answers yet");
+    $("floor-now").textContent = (f.recovering ? "catching up with the stream · " : "") + f.conversations +
+      (f.conversations === 1 ? " conversation · " : " conversations · ") + f.waiting_now + " waiting now · " +
+      f.agents_online + " agents online";
   } catch (error) { $("floor-now").textContent = error.message; }
 }
 
@@ -298,6 +360,8 @@ function wire() {
     }
   });
   setInterval(() => { if (state.queue) { refreshQueue(); refreshFloor(); } }, 15000);
+  // The floor's figures come from a stream that lags the queue events a little: refresh it more often.
+  setInterval(() => { if (state.queue) refreshFloor(); }, 5000);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {

@@ -6,7 +6,8 @@ running database: ``.venvs/dialogue/bin/python -m bench.dialogue --mongo-uri mon
 1. Side by side, the same scripted order conversations, one turn at a time in one process:
    * ours: NLU reading in (``MessageUnderstood``), decisions out, tracker in MongoDB;
    * bare Rasa: ``Agent.handle_text`` with Rasa's own NLU and its default in-memory tracker store.
-2. Latency at turns 1, 50 and 200 of long conversations: our tracker store vs Rasa's default
+2. Latency at the first message, early (turns 2-6) and around turns 50 and 200 of long
+   conversations: our tracker store vs Rasa's default
    (``InMemoryTrackerStore``), both fed the same NLU readings, so only the tracker store differs.
 Custom actions run in-process in every setup. The report goes to stdout and bench/dialogue/results/.
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
-from bench.dialogue.scenario import ORDER_SCRIPT, Step, Summary, long_conversation, markdown, turn_latency
+from bench.dialogue.scenario import ORDER_SCRIPT, Mark, Step, Summary, long_conversation, markdown, turn_latency
 from switchboard.dialogue.action_runner import InProcessActionEndpoint
 from switchboard.dialogue.actions import build_actions
 from switchboard.dialogue.assistant import Assistant, parse_data_of, quiet_rasa
@@ -40,7 +41,9 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = ROOT / "tenants" / "demo"
 HERE = Path(__file__).resolve().parent
-MARKS = (1, 50, 200)
+# The first message on its own (it does first-turn-only work), then five turns early, at 50 and at 200.
+MARKS = (Mark.first(), Mark.around(1), Mark.around(50), Mark.around(200))
+REFERENCE = MARKS[1]
 
 
 def baseline_model(cache_dir: Path) -> Path:
@@ -164,7 +167,7 @@ async def run(args: argparse.Namespace) -> str:
         await ours(assistant, 2)
         await bare(bare_agent, 2)
         summaries = [await ours(assistant, args.conversations), await bare(bare_agent, args.conversations)]
-        turns = max(MARKS) + 2
+        turns = MARKS[-1].turns.stop - 1
         per_turn = {
             "ours (MongoDB, windowed)": await growth(our_turn(assistant), turns, args.repeats),
             "Rasa default (InMemoryTrackerStore)": await growth(rasa_default_turn(default_agent), turns, args.repeats),
@@ -172,15 +175,16 @@ async def run(args: argparse.Namespace) -> str:
     finally:
         client.drop_database(database_name)
         client.close()
-    at = {name: {mark: turn_latency(runs, mark) for mark in MARKS} for name, runs in per_turn.items()}
+    at = {name: {mark.label: turn_latency(runs, mark.turns) for mark in MARKS} for name, runs in per_turn.items()}
     header = (
         f"# Dialogue benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
         f"{args.conversations} conversations of {len(ORDER_SCRIPT)} turns side by side; "
-        f"{args.repeats} conversations of {max(MARKS) + 2} turns for per-turn latency "
-        f"(median of turns n-2..n+2 across them). Database: {args.mongo_uri}\n"
+        f"{args.repeats} conversations of {turns} turns for per-turn latency "
+        f"(median of the named turns across them; the first message apart, see the README). "
+        f"Database: {args.mongo_uri}\n"
     )
-    return header + "\n" + markdown(summaries, at) + "\n"
+    return header + "\n" + markdown(summaries, at, reference=REFERENCE.label) + "\n"
 
 
 def main() -> None:

@@ -60,24 +60,50 @@ class Summary:
         return cls(name, len(ms), float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), len(ms) / wall_s)
 
 
-def turn_latency(samples: Sequence[Sequence[float]], turn: int, spread: int = 2) -> float:
-    """Median latency (ms) around 1-based ``turn`` over several conversations.
+@dataclass(frozen=True)
+class Mark:
+    """Where per-turn latency is read: a label and the 1-based turns whose median it is."""
 
-    Takes turns ``turn - spread .. turn + spread`` (clipped to the conversation) of every
-    conversation, so one slow garbage collection does not decide the figure.
+    label: str
+    turns: range
+
+    @classmethod
+    def around(cls, turn: int, spread: int = 2, first: int = 2) -> Mark:
+        """Turns ``turn - spread .. turn + spread``, shifted to start no earlier than ``first``.
+
+        Every mark holds the same number of turns. By default none holds turn 1: the first
+        message does work no later turn does (no document to read; the document is inserted;
+        Rasa runs its session start), so it is a mark of its own (``Mark.first``).
+        """
+        low = max(turn - spread, first)
+        return cls(f"turns {low}-{low + 2 * spread}", range(low, low + 2 * spread + 1))
+
+    @classmethod
+    def first(cls) -> Mark:
+        return cls("turn 1 (first message)", range(1, 2))
+
+
+def turn_latency(samples: Sequence[Sequence[float]], turns: range) -> float:
+    """Median latency (ms) of the 1-based ``turns`` over several conversations.
+
+    Takes several turns of every conversation, so one slow garbage collection does not decide
+    the figure.
     """
     values = []
     for conversation in samples:
-        low = max(turn - 1 - spread, 0)
-        high = min(turn + spread, len(conversation))
-        if low >= high:
-            raise ValueError(f"turn {turn} is outside a conversation of {len(conversation)} turns")
-        values.extend(conversation[low:high])
+        if turns.start < 1 or turns.stop - 1 > len(conversation):
+            raise ValueError(f"turns {turns.start}..{turns.stop - 1} are outside a conversation of {len(conversation)} turns")
+        values.extend(conversation[turns.start - 1 : turns.stop - 1])
     return float(np.median(np.asarray(values) * 1000))
 
 
-def markdown(summaries: Sequence[Summary], growth: dict[str, dict[int, float]]) -> str:
-    """The report: the side-by-side table and the per-turn latency table with the turn-200 ratio."""
+def markdown(summaries: Sequence[Summary], growth: dict[str, dict[str, float]], reference: str | None = None) -> str:
+    """The report: the side-by-side table and the per-turn latency table.
+
+    ``growth`` maps each tracker store to its latency by mark label (in order); the last mark is
+    divided by ``reference`` (default: the first label) and, when ``reference`` is another mark, by
+    the first mark too.
+    """
     lines = [
         "| handling | turns | p50 ms | p99 ms | messages/s |",
         "|---|---:|---:|---:|---:|",
@@ -85,10 +111,14 @@ def markdown(summaries: Sequence[Summary], growth: dict[str, dict[int, float]]) 
         "",
     ]
     if growth:
-        marks = sorted(next(iter(growth.values())))
-        header = " | ".join(f"turn {mark} ms" for mark in marks)
-        lines += [f"| tracker store | {header} | turn {marks[-1]} / turn {marks[0]} |", "|---|" + "---:|" * (len(marks) + 1)]
+        labels = list(next(iter(growth.values())))
+        reference = reference or labels[0]
+        ratios = [reference] + ([labels[0]] if reference != labels[0] else [])
+        header = " | ".join(f"{label} ms" for label in labels)
+        ratio_header = " | ".join(f"{labels[-1]} / {label}" for label in ratios)
+        lines += [f"| tracker store | {header} | {ratio_header} |", "|---|" + "---:|" * (len(labels) + len(ratios))]
         for name, at in growth.items():
-            cells = " | ".join(f"{at[mark]:.1f}" for mark in marks)
-            lines.append(f"| {name} | {cells} | {at[marks[-1]] / at[marks[0]]:.2f}x |")
+            cells = " | ".join(f"{at[label]:.1f}" for label in labels)
+            ratio_cells = " | ".join(f"{at[labels[-1]] / at[label]:.2f}x" for label in ratios)
+            lines.append(f"| {name} | {cells} | {ratio_cells} |")
     return "\n".join(lines)

@@ -39,8 +39,9 @@ async def build_on(runtime: ServiceRuntime, settings: Settings, topics: Conversa
         count = await asyncio.to_thread(shop.seed, load_shop_data(tenant_dir / "data"))
         log.info("dialogue.demo_data.loaded", tenant_id=tenant.id, orders=count)
     turn = settings.turn
+    # The window is sized from the model's policies when the assistant loads.
     store = ConversationTrackerStore(
-        None, database, window_max=turn.window_max, window_min=min(turn.window_min, turn.window_max), turns_kept=turn.turns_kept
+        None, database, turns_kept=turn.turns_kept, kept_conversations=turn.kept_conversations
     )
     await asyncio.to_thread(store.ensure_indexes)
     actions = InProcessActionEndpoint(build_actions(shop), timeout_s=turn.action_timeout_s)

@@ -28,10 +28,14 @@ from switchboard.core.contracts import (
     MessageUnderstood,
     conversation_key,
 )
+from switchboard.core.logs import get_logger
 from switchboard.dialogue.action_runner import InProcessActionEndpoint, start_turn
 from switchboard.dialogue.decisions import DecisionSettings, Output, render_turn
 from switchboard.dialogue.errors import DialogueRetryableError
 from switchboard.dialogue.tracker_store import ConversationTrackerStore, StoredOutput
+from switchboard.dialogue.window import window_size
+
+log = get_logger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_ENTITY = "language"
@@ -119,6 +123,9 @@ class Assistant:
     ) -> Assistant:
         agent = Agent.load(str(model), tracker_store=store, action_endpoint=actions)
         store.domain = agent.domain
+        store.window = window_size(agent.processor.model_metadata.predict_schema.nodes.values(), settings.history_turns)
+        if store.window.capped:
+            log.warning("dialogue.window.capped", policies=list(store.window.capped), user_turns=store.window.user_turns)
         return cls(agent, store, settings)
 
     async def handle(self, event: MessageUnderstood) -> list[Output]:

@@ -74,6 +74,11 @@ class EscalationPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7, "angry_threshold": 0.6, "fallbacks_in_a_row": 2}
 
+    @staticmethod
+    def user_turns_read(config: dict[str, Any]) -> int:
+        """How many user turns back this policy reads (the stored tracker window keeps them)."""
+        return int(config["fallbacks_in_a_row"])
+
     def __init__(
         self,
         config: dict[str, Any],

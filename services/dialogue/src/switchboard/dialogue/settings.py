@@ -19,8 +19,9 @@ class TurnSettings(BaseModel):
     """Budgets and sizes of one turn."""
 
     action_timeout_s: float = Field(2.0, gt=0, description="per custom action; shorter than the turn budget")
-    window_max: int = Field(30, ge=10, description="tracker events kept in the conversation document")
-    window_min: int = Field(15, ge=5, description="events left after the window is cut back")
+    kept_conversations: int = Field(
+        1024, ge=0, description="conversations whose last written window stays in memory for their next turn"
+    )
     turns_kept: int = Field(20, ge=1, description="recent turns whose replies are kept for redelivery")
     history_turns: int = Field(6, ge=0, description="customer/bot texts handed to the generator")
     generate_deadline_ms: int = Field(8000, ge=0, description="how long a generated answer may take")

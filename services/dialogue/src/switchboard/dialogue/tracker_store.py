@@ -6,18 +6,27 @@ the whole history every turn. This store instead keeps, per conversation, one do
 (``_id`` = conversation key, unique by construction) holding:
 
 * ``base``: the state (slots, active loop, paused) at the start of the window, as JSON;
-* ``window``: the latest events (JSON strings, at most ``window_max``, cut at a turn boundary);
-* ``turns``: the replies of the latest turns by event id, so a redelivered message republishes
-  the stored replies instead of running the turn again;
-* ``version``: bumped by every write; a write based on an older version matches nothing and
-  fails with ``StaleTrackerError`` (a stale writer loses, nothing is overwritten).
+* ``window``: the latest events (JSON strings), as many as the policies and the generator's
+  history read back (``window.py``), cut where a turn starts;
+* ``turn_ids`` and ``outputs``: the ids of the latest turns and, as one compressed BSON blob, the
+  replies each published, so a redelivered message republishes the stored replies instead of
+  running the turn again (FerretDB pays per array element on every read and write; a blob is one);
+* ``version`` and ``write_id``: bumped (and drawn anew) by every write; a write based on an older
+  version matches nothing and fails with ``StaleTrackerError`` (a stale writer loses, nothing is
+  overwritten).
 
-A turn reads one document and writes it once, and both are bounded by the window, so the cost
-of a turn does not grow with the conversation. Every event is also appended to
+A turn reads one document and writes it once, and both are bounded by the window and the kept
+turns, so the cost of a turn does not grow with the conversation. Every event is also appended to
 ``dialogue_events`` (one document per event, ``_id`` = conversation/sequence, so replays never
 duplicate) for transcripts and ``retrieve_full_tracker``. All driver calls run in a worker thread
 with the client's short timeouts. Events are stored as JSON strings, which keeps FerretDB's limits
 (no nested arrays, no ``.``/``$`` keys) out of Rasa's event format.
+
+After a write the store keeps the window's events in memory, keyed by conversation, version and
+write id; the next turn still reads the document (redelivery, version) but rebuilds the tracker
+from those events instead of parsing the window again when the document is the one it wrote.
+Any other writer changes version and write id, so a kept window is never used on a document it
+did not write.
 
 No lock store is needed: the dialogue service consumes ``conversation.understood.v1`` keyed by
 conversation, so one conversation's messages arrive in order on one partition and are handled one
@@ -30,12 +39,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import uuid
+import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Any
 
+import bson
 from bson import Binary
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -54,16 +67,21 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from switchboard.dialogue.errors import DialogueRetryableError
+from switchboard.dialogue.window import WindowSize, window_start
 
 TRACKERS = "dialogue_trackers"
 EVENTS = "dialogue_events"
 # The attribute a restored tracker carries: which document version and how many events it was built from.
 _LOADED = "_switchboard_loaded"
 _DUPLICATE_KEY = 11000
+# Until the agent's policies size it (``Assistant.load``): what the demo assistant reads.
+DEFAULT_WINDOW = WindowSize(actions=5, user_turns=2, texts=6)
 # A document read ahead by the turn in this task, handed to Rasa's next ``retrieve``.
 _prefetched: contextvars.ContextVar[tuple[str, dict[str, Any] | None] | None] = contextvars.ContextVar(
     "prefetched_tracker", default=None
 )
+# Rasa resolves an event's class by walking every subclass of Event for each event it parses.
+_event_classes: dict[str, type[Event]] = {}
 
 
 class StaleTrackerError(DialogueRetryableError):
@@ -80,12 +98,24 @@ class StoredOutput:
 
 @dataclass(frozen=True)
 class _Loaded:
+    """What a tracker was built from: the document's version and its window."""
+
     version: int
     restored_events: int
     prefix_events: int
+    base: dict[str, Any]
     window: tuple[str, ...]
     turns: tuple[dict[str, Any], ...]
     event_count: int
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """The window a commit wrote, kept in memory for the conversation's next turn."""
+
+    write_id: str
+    loaded: _Loaded
+    events: tuple[Event, ...]
 
 
 class ConversationTrackerStore(TrackerStore):
@@ -96,20 +126,21 @@ class ConversationTrackerStore(TrackerStore):
         domain: Domain,
         database: Database,
         *,
-        window_max: int = 30,
-        window_min: int = 15,
+        window: WindowSize = DEFAULT_WINDOW,
         turns_kept: int = 20,
+        kept_conversations: int = 1024,
         log_events: bool = True,
     ) -> None:
         super().__init__(domain, event_broker=None)
-        if not 0 < window_min <= window_max:
-            raise ValueError("need 0 < window_min <= window_max")
+        if turns_kept < 1 or kept_conversations < 0:
+            raise ValueError("need turns_kept >= 1 and kept_conversations >= 0")
         self._trackers = database[TRACKERS]
         self._events = database[EVENTS]
-        self.window_max = window_max
-        self.window_min = window_min
+        self.window = window
         self.turns_kept = turns_kept
+        self.kept_conversations = kept_conversations
         self.log_events = log_events
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
 
     def ensure_indexes(self) -> None:
         self._events.create_index([("conversation", 1), ("seq", 1)])
@@ -139,7 +170,7 @@ class ConversationTrackerStore(TrackerStore):
         )
         if not rows:
             return await self.retrieve(conversation_id)
-        events = [Event.from_parameters(json.loads(row["event"])) for row in rows]
+        events = [event_of(row["event"]) for row in rows]
         return DialogueStateTracker.from_events(conversation_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -162,31 +193,40 @@ class ConversationTrackerStore(TrackerStore):
     @staticmethod
     def stored_turn(document: dict[str, Any] | None, turn_id: str) -> list[StoredOutput] | None:
         """The outputs a turn stored when it ran, or None when it never completed."""
-        if document is None:
+        if document is None or turn_id not in document.get("turn_ids", ()):
             return None
-        for turn in document.get("turns", []):
+        for turn in stored_turns(document):
             if turn["id"] == turn_id:
                 return [StoredOutput(item["kind"], bytes(item["payload"])) for item in turn["outputs"]]
         return None
 
     def restore(self, document: dict[str, Any]) -> DialogueStateTracker:
-        """The tracker of a document: its base state replayed as events, then the window."""
-        prefix = state_events(json.loads(document["base"]))
-        window = tuple(document["window"])
-        events = [*prefix, *(Event.from_parameters(json.loads(item)) for item in window)]
-        tracker = DialogueStateTracker.from_events(document["_id"], events, self.domain.slots)
-        setattr(
-            tracker,
-            _LOADED,
-            _Loaded(
+        """The tracker of a document: its base state replayed as events, then the window.
+
+        When this store wrote the document (same version and write id), the window's events it
+        kept are replayed instead of parsing the stored JSON again.
+        """
+        sender_id = document["_id"]
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and kept.loaded.version == document["version"] and kept.write_id == document.get("write_id"):
+            loaded = kept.loaded
+            window_events: Sequence[Event] = kept.events
+        else:
+            window = tuple(document["window"])
+            loaded = _Loaded(
                 version=document["version"],
-                restored_events=len(events),
-                prefix_events=len(prefix),
+                restored_events=0,
+                prefix_events=0,
+                base=json.loads(document["base"]),
                 window=window,
-                turns=tuple(document.get("turns", ())),
+                turns=tuple(stored_turns(document)),
                 event_count=document.get("event_count", len(window)),
-            ),
-        )
+            )
+            window_events = [event_of(item) for item in window]
+        prefix = state_events(loaded.base)
+        events = [*prefix, *window_events]
+        tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+        setattr(tracker, _LOADED, replace(loaded, restored_events=len(events), prefix_events=len(prefix)))
         return tracker
 
     def new_events(self, tracker: DialogueStateTracker) -> list[Event]:
@@ -201,50 +241,62 @@ class ConversationTrackerStore(TrackerStore):
         """Saves the tracker's new events and, under ``turn_id``, the turn's outputs, in one write."""
         loaded: _Loaded | None = getattr(tracker, _LOADED, None)
         new = self.new_events(tracker)
+        prefix_count = loaded.prefix_events if loaded else 0
         window = [*(loaded.window if loaded else ()), *(json.dumps(event.as_dict(), ensure_ascii=False) for event in new)]
-        base_tracker_events = None
-        if len(window) > self.window_max:
-            cut = turn_boundary(window, len(window) - self.window_min)
-            prefix_count = loaded.prefix_events if loaded else 0
-            base_tracker_events = list(islice(tracker.events, 0, prefix_count + cut))
-            window = window[cut:]
-        if base_tracker_events is not None:
-            base = tracker_state(DialogueStateTracker.from_events(tracker.sender_id, base_tracker_events, self.domain.slots))
-        elif loaded:
-            base = None  # unchanged
+        window_events = list(islice(tracker.events, prefix_count, None))
+        cut = window_start(window_events, self.window)
+        if cut > 0:
+            before = list(islice(tracker.events, 0, prefix_count + cut))
+            base = tracker_state(DialogueStateTracker.from_events(tracker.sender_id, before, self.domain.slots))
+            window, window_events = window[cut:], window_events[cut:]
         else:
-            base = {}
+            base = loaded.base if loaded else {}
         turns = list(loaded.turns if loaded else ())
         if turn_id is not None:
             turns.append({"id": turn_id, "outputs": [{"kind": o.kind, "payload": Binary(o.payload)} for o in outputs]})
         turns = turns[-self.turns_kept :]
         event_count = (loaded.event_count if loaded else 0) + len(new)
+        write_id = uuid.uuid4().hex
         fields: dict[str, Any] = {
             "window": window,
-            "turns": turns,
+            "turn_ids": [turn["id"] for turn in turns],
+            "outputs": Binary(zlib.compress(bson.encode({"turns": turns}), 1)),
             "event_count": event_count,
             "paused": tracker.is_paused(),
             "updated_at": datetime.now(timezone.utc),
+            "write_id": write_id,
         }
-        if base is not None:
+        if cut > 0 or loaded is None:
             fields["base"] = json.dumps(base, ensure_ascii=False)
         version = loaded.version if loaded else 0
-        await asyncio.to_thread(self._write, tracker.sender_id, version, fields)
-        if self.log_events and new:
-            first_seq = event_count - len(new)
-            await asyncio.to_thread(self._log, tracker.sender_id, first_seq, new)
-        setattr(
-            tracker,
-            _LOADED,
-            _Loaded(
-                version=version + 1,
-                restored_events=len(tracker.events),
-                prefix_events=len(tracker.events) - len(window),
-                window=tuple(window),
-                turns=tuple(turns),
-                event_count=event_count,
-            ),
+        self._kept.pop(tracker.sender_id, None)
+        logged = new if self.log_events else []
+        await asyncio.to_thread(self._save, tracker.sender_id, version, fields, event_count - len(new), logged)
+        written = _Loaded(
+            version=version + 1,
+            restored_events=len(tracker.events),
+            prefix_events=len(tracker.events) - len(window),
+            base=base,
+            window=tuple(window),
+            turns=tuple(turns),
+            event_count=event_count,
         )
+        setattr(tracker, _LOADED, written)
+        self._keep(tracker.sender_id, _Kept(write_id, written, tuple(window_events)))
+
+    def _keep(self, sender_id: str, kept: _Kept) -> None:
+        if self.kept_conversations == 0:
+            return
+        self._kept[sender_id] = kept
+        self._kept.move_to_end(sender_id)
+        while len(self._kept) > self.kept_conversations:
+            self._kept.popitem(last=False)
+
+    def _save(self, sender_id: str, version: int, fields: dict[str, Any], first_seq: int, events: list[Event]) -> None:
+        """The version-checked write, then (only when it won) the event log; one worker-thread hop."""
+        self._write(sender_id, version, fields)
+        if events:
+            self._log(sender_id, first_seq, events)
 
     def _write(self, sender_id: str, version: int, fields: dict[str, Any]) -> None:
         if version == 0:
@@ -274,13 +326,23 @@ class ConversationTrackerStore(TrackerStore):
                 raise
 
 
-def turn_boundary(window: Sequence[str], earliest: int) -> int:
-    """The first index at or after ``earliest`` where a turn starts (an ``action_listen``); else ``earliest``."""
-    for index in range(max(earliest, 0), len(window)):
-        event = json.loads(window[index])
-        if event.get("event") == "action" and event.get("name") == ACTION_LISTEN_NAME:
-            return index
-    return max(earliest, 0)
+def stored_turns(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The latest turns' ids and outputs of a document, oldest first."""
+    blob = document.get("outputs")
+    return list(bson.decode(zlib.decompress(blob))["turns"]) if blob else []
+
+
+def event_of(serialized: str) -> Event:
+    """A Rasa event from its stored JSON (``Event.from_parameters`` with the class lookup cached)."""
+    parameters = json.loads(serialized)
+    name = parameters.get("event")
+    cls = _event_classes.get(name)
+    if cls is None:
+        cls = Event.resolve_by_type(name)
+        if cls is None:
+            raise ValueError(f"stored event {name!r} is not a Rasa event")
+        _event_classes[name] = cls
+    return cls._from_parameters(parameters)
 
 
 def tracker_state(tracker: DialogueStateTracker) -> dict[str, Any]:

@@ -73,6 +73,31 @@ def test_generate_and_handoff_are_decisions_only(domain) -> None:
     assert outputs[0].message.envelope.event_id != outputs[1].message.envelope.event_id
 
 
+def test_a_generated_answer_keeps_its_place_among_the_turns_template_replies(domain) -> None:
+    # A policy question inside the order form: the answer (generated later, by another service) comes
+    # first, then the form asks its next question; both replies say the turn has two.
+    event = understood("c", "运费多少钱？", "policy_question")
+    generate = BotUttered(data={"custom": {"decision": "generate", "personal": False}})
+    ask = BotUttered("为了核实身份，请提供下单手机号的后 4 位。", metadata={"utter_action": "utter_ask_phone_last4"})
+    tracker = tracker_with(domain, UserUttered("运费多少钱？"), generate, ask)
+    outputs = render_turn(event, [generate, ask], tracker, DecisionSettings())
+    assert [o.kind for o in outputs] == [DECIDED, DECIDED, OUTBOUND]
+    answer, asked, asked_reply = (o.message for o in outputs)
+    assert (answer.reply_sequence, answer.reply_count) == (0, 2)
+    assert (asked.reply_sequence, asked.reply_count) == (1, 2)
+    assert (asked_reply.sequence, asked_reply.sequence_count) == (1, 2)
+
+
+def test_a_handoff_is_not_counted_among_the_turns_replies(domain) -> None:
+    event = understood("c", "转人工", "human_agent")
+    sorry = BotUttered("好的，马上为您转接。", metadata={"utter_action": "utter_handoff"})
+    handoff = BotUttered(data={"custom": {"decision": "handoff", "reasons": ["CUSTOMER_REQUEST"]}})
+    tracker = tracker_with(domain, UserUttered("转人工"), sorry, handoff)
+    outputs = render_turn(event, [sorry, handoff], tracker, DecisionSettings())
+    reply = next(o.message for o in outputs if o.kind == OUTBOUND)
+    assert (reply.sequence, reply.sequence_count) == (0, 1)
+
+
 def test_history_reads_only_the_last_turns() -> None:
     events = [UserUttered(f"u{i}") if i % 2 == 0 else BotUttered(f"b{i}") for i in range(1000)]
     history = recent_history(events, 3)

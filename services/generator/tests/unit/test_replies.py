@@ -14,13 +14,14 @@ from switchboard.generator.replies import fallback_reply
 from switchboard.generator.settings import FallbackSettings
 
 
-def _decision(language: int) -> ReplyDecided:
+def _decision(language: int, **place: int) -> ReplyDecided:
     envelope = new_envelope(tenant_id="demo", conversation_id="c", customer_id="u", channel=Channel.CHANNEL_WECHAT)
     return ReplyDecided(
         envelope=envelope,
         generate=GenerateDecision(question="?"),
         language=language,
         message=MessageReceived(envelope=envelope, channel_ids=ChannelIds(user_id="openid-1", message_id="m1")),
+        **place,
     )
 
 
@@ -39,3 +40,14 @@ def test_fallback_reply_is_addressed_like_the_message_and_reproducible() -> None
     assert reply.source == ReplySource.REPLY_SOURCE_SYSTEM
     assert reply.envelope.causation_id == decision.envelope.event_id
     assert reply.envelope.event_id == fallback_reply(decision, FallbackSettings()).envelope.event_id
+
+
+def test_the_answer_keeps_its_place_among_the_turns_replies() -> None:
+    # A question inside a form: the answer comes first, the form's next question second.
+    reply = fallback_reply(_decision(Language.LANGUAGE_ZH, reply_sequence=0, reply_count=2), FallbackSettings())
+    assert (reply.sequence, reply.sequence_count) == (0, 2)
+    later = fallback_reply(_decision(Language.LANGUAGE_ZH, reply_sequence=2, reply_count=3), FallbackSettings())
+    assert (later.sequence, later.sequence_count) == (2, 3)
+    # Without a place (agent assist, an older producer) the answer is the turn's only reply.
+    alone = fallback_reply(_decision(Language.LANGUAGE_ZH), FallbackSettings())
+    assert (alone.sequence, alone.sequence_count) == (0, 1)

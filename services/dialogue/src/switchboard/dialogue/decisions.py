@@ -82,9 +82,10 @@ def render_turn(
     """The events to publish for the bot utterances among ``new_events``, in order."""
     utterances = [item for item in new_events if isinstance(item, BotUttered)]
     language = language_enum(tracker.get_slot("language"))
-    templates = [item for item in utterances if not _custom(item) and item.text]
+    # The customer sees one reply per template and one per generate decision, in this order.
+    reply_count = sum(1 for item in utterances if _replies(item))
     outputs: list[Output] = []
-    template_index = 0
+    reply_index = 0
     for index, utterance in enumerate(utterances):
         envelope = caused_envelope(event.envelope, decided_step(index))
         custom = _custom(utterance)
@@ -94,7 +95,10 @@ def render_turn(
                 generate=_generate(event, tracker, settings, bool(custom.get("personal"))),
                 language=language,
                 message=event.message,
+                reply_sequence=reply_index,
+                reply_count=reply_count,
             )
+            reply_index += 1
             outputs.append(Output(DECIDED, decision))
         elif custom.get("decision") == "handoff":
             decision = ReplyDecided(
@@ -115,6 +119,8 @@ def render_turn(
                 template=TemplateDecision(template_id=template_id, text=utterance.text, quick_replies=quick_replies),
                 language=language,
                 message=event.message,
+                reply_sequence=reply_index,
+                reply_count=reply_count,
             )
             reply = ReplyReady(
                 envelope=caused_envelope(envelope, "dialogue.reply"),
@@ -122,15 +128,23 @@ def render_turn(
                 quick_replies=quick_replies,
                 source=ReplySource.REPLY_SOURCE_TEMPLATE,
                 language=language,
-                sequence=template_index,
-                sequence_count=len(templates),
+                sequence=reply_index,
+                sequence_count=reply_count,
                 channel_ids=event.message.channel_ids,
                 in_reply_to=event.message.envelope.event_id,
             )
-            template_index += 1
+            reply_index += 1
             outputs.append(Output(DECIDED, decision))
             outputs.append(Output(OUTBOUND, reply))
     return outputs
+
+
+def _replies(utterance: BotUttered) -> bool:
+    """Whether the customer gets a reply for this utterance in this turn (a template or a generated answer)."""
+    decision = _custom(utterance).get("decision")
+    if decision in ("generate", "handoff"):
+        return decision == "generate"
+    return bool(utterance.text)
 
 
 def _custom(utterance: BotUttered) -> dict[str, Any]:

@@ -38,8 +38,10 @@ def reply_ready(decision: ReplyDecided, answer: Answer) -> ReplyReady:
         text=answer.text,
         source=answer.source,
         language=language,
-        sequence=0,
-        sequence_count=1,
+        # Its place among the turn's replies, as the dialogue decided (a decision without one, from
+        # agent assist or an older producer, is the turn's only reply).
+        sequence=decision.reply_sequence,
+        sequence_count=max(decision.reply_count, 1),
         channel_ids=decision.message.channel_ids,
         citations=[Citation(**citation) for citation in answer.citations],
         in_reply_to=decision.message.envelope.event_id,

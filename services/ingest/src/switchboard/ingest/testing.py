@@ -53,6 +53,7 @@ def reply_to(
         sequence_count=count,
         channel_ids=message.channel_ids,
         source=fields.pop("source", ReplySource.REPLY_SOURCE_GENERATED),
+        in_reply_to=fields.pop("in_reply_to", message.envelope.event_id),
         **fields,
     )
 

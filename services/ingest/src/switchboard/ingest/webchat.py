@@ -90,7 +90,26 @@ def reply_frame(reply: ReplyReady) -> dict[str, Any]:
         "quick_replies": [{"title": q.title, "payload": q.payload} for q in reply.quick_replies],
         "agent_name": reply.agent_name if reply.source == ReplySource.REPLY_SOURCE_AGENT else "",
         "in_reply_to": reply.envelope.causation_id,
+        # The customer message this reply answers and its place among that message's replies: a
+        # generated answer can arrive after the template reply that follows it.
+        "answers": reply.in_reply_to,
+        "sequence": reply.sequence,
     }
+
+
+def in_turn_order(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``frames`` in arrival order, except that the replies to one customer message take their
+    places by sequence (each keeps a slot that one of its turn's replies held)."""
+    slots: dict[str, list[int]] = {}
+    for index, frame in enumerate(frames):
+        if frame.get("type") == "reply" and frame.get("answers"):
+            slots.setdefault(frame["answers"], []).append(index)
+    ordered = list(frames)
+    for indices in slots.values():
+        replies = sorted((frames[i] for i in indices), key=lambda frame: frame.get("sequence", 0))
+        for index, frame in zip(indices, replies, strict=True):
+            ordered[index] = frame
+    return ordered
 
 
 def handoff_frame(event: HandoffEvent) -> dict[str, Any] | None:
@@ -242,8 +261,9 @@ class WebChatAdapter:
                 "type": "reply", "id": document["_id"], "stream_id": document["_id"], "partial": False,
                 "text": document["text"], "quick_replies": document.get("quick_replies", []),
                 "agent_name": document.get("agent_name", ""), "in_reply_to": document["causation_id"],
+                "answers": document.get("in_reply_to", ""), "sequence": document.get("sequence", 0),
             }))
-        return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+        return in_turn_order([item for _, item in sorted(items, key=lambda pair: pair[0])])
 
     async def send(self, reply: ReplyReady) -> None:
         """Sockets get replies through the per-replica hub; the outbox keeps them for reconnects."""

@@ -97,6 +97,16 @@
     });
     row.appendChild(chips);
   }
+  /* A reply takes its place among the replies to the same message: a generated answer can arrive
+     after the template reply that follows it. */
+  function laterReplyOf(frame) {
+    if (!frame.answers) return null;
+    var rows = log.querySelectorAll(".row.bot");
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].dataset.answers === frame.answers && Number(rows[i].dataset.seq) > (frame.sequence || 0)) return rows[i];
+    }
+    return null;
+  }
   function reply(frame) {
     var key = frame.stream_id || frame.id;
     var row = state.streams[key];
@@ -105,7 +115,8 @@
       row = el("div", "row bot"); row.dataset.testid = "reply";
       var who = el("div", "who", frame.agent_name ? t.agent + " · " + frame.agent_name : t.bot);
       row.appendChild(who); row.appendChild(el("div", "bubble"));
-      state.streams[key] = row; log.insertBefore(row, typing.parentNode === log ? typing : null);
+      row.dataset.answers = frame.answers || ""; row.dataset.seq = String(frame.sequence || 0);
+      state.streams[key] = row; log.insertBefore(row, laterReplyOf(frame) || (typing.parentNode === log ? typing : null));
     }
     var bubble = row.querySelector(".bubble");
     bubble.textContent = frame.text;

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
@@ -190,7 +190,7 @@ class VoiceAdapter:
                 watch.queue.put_nowait(reply)
             except asyncio.TimeoutError:
                 pass
-        return sorted(spoken, key=lambda d: (d["created_at"], d["sequence"]))
+        return in_turn_order(spoken)
 
     def _speak(
         self, tenant: ChannelConfig, config: VoiceConfig, language: str, turn: int, event_id: str,
@@ -248,11 +248,27 @@ class VoiceAdapter:
         await self._context.outbox.park(reply)
 
 
+def _answered(document: dict) -> str:
+    """The customer message a reply answers (its cause, for replies stored without that field)."""
+    return document.get("in_reply_to") or document["causation_id"]
+
+
 def _complete(documents: list[dict]) -> bool:
-    by_cause: dict[str, list[dict]] = {}
+    """Whether every customer message with replies here has all of them (each says how many)."""
+    by_message: dict[str, list[dict]] = {}
     for document in documents:
-        by_cause.setdefault(document["causation_id"], []).append(document)
-    return all(len(group) >= max(d["sequence_count"] or 1 for d in group) for group in by_cause.values())
+        by_message.setdefault(_answered(document), []).append(document)
+    return all(len(group) >= max(d["sequence_count"] or 1 for d in group) for group in by_message.values())
+
+
+def in_turn_order(documents: list[dict]) -> list[dict]:
+    """Replies by the message they answer (first come, first spoken), then by their place in its turn:
+    a generated answer can arrive after the template reply that follows it."""
+    first: dict[str, Any] = {}
+    for document in documents:
+        key = _answered(document)
+        first[key] = min(first.get(key, document["created_at"]), document["created_at"])
+    return sorted(documents, key=lambda d: (first[_answered(d)], d["sequence"]))
 
 
 def _int(value: str | None, default: int) -> int:

@@ -6,9 +6,11 @@ so answers are extractive (the path of every Chinese answer with the default mod
 English ones).
 
 1. Retrieval: the labelled questions of ``data/retrieval.yaml`` (both languages). hit@1, hit@3 and MRR
-   of ``Retriever.search`` (dense e5 + lexical re-ranking) side by side with two baselines in the same
+   of ``Retriever.search`` (dense e5 + same-language bonus) side by side with two baselines in the same
    run: the same Milvus candidates in plain cosine order (dense-only) and BM25 over the passages.
-   Also: how often the answerer's first citation is a labelled section.
+   Also: how often the answerer's first citation is a labelled section, and the answer gate's
+   calibration: the best hit's relevance of on-topic questions (the labelled ones, the cache set's seeds
+   and paraphrases) against that of the ``off_topic`` questions, per language and per half.
 2. Cache, ``data/cache.yaml``: seed questions are answered (misses, which store their answers), then their
    exact repeats, variants and paraphrases are asked: hit rate, wrong hits, and hit latency against the
    uncached latency of the same questions (the cache skipped: retrieval + extractive answer), measured
@@ -44,11 +46,14 @@ from bench.generator.ragstats import (
     REPEAT_KINDS,
     AdversarialPair,
     Bm25,
+    GateSample,
     LabelledQuestion,
     RepeatGroup,
     first_relevant,
+    gate_summary,
     latency_ms,
     load_cache_set,
+    load_off_topic,
     load_retrieval_set,
     rate,
     ranking_scores,
@@ -56,7 +61,7 @@ from bench.generator.ragstats import (
     unknown_labels,
 )
 from switchboard.core.contracts import ReplySource
-from switchboard.generator.answering import Answerer, Question
+from switchboard.generator.answering import Answerer, AnsweringPolicy, Question
 from switchboard.generator.cache import AnswerCache, CachedAnswer, signature
 from switchboard.generator.embedding import Embedder
 from switchboard.generator.knowledge import KnowledgeBase
@@ -141,6 +146,19 @@ async def bench_retrieval(
         },
         "details": details,
     }
+
+
+async def bench_gate(
+    tenant: str, retriever: Retriever, on_topic: list[tuple[str, str]], off_topic: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The best hit's relevance of each question against the answerer's default threshold."""
+    samples = []
+    for on, questions in ((True, on_topic), (False, off_topic)):
+        for index, (language, text) in enumerate(questions):
+            hits = await retriever.search(tenant, text, language)
+            relevance = hits[0].relevance if hits else 0.0
+            samples.append(GateSample(language, on, relevance, index % 2))
+    return gate_summary(samples, AnsweringPolicy().min_retrieval_score)
 
 
 async def bench_repeated(tenant: str, answerer: Answerer, groups: list[RepeatGroup], rounds: int) -> dict[str, Any]:
@@ -289,6 +307,7 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     questions = load_retrieval_set(DATA / "retrieval.yaml")
+    off_topic = load_off_topic(DATA / "retrieval.yaml")
     groups, pairs = load_cache_set(DATA / "cache.yaml")
     settings = CacheSettings()
     with tempfile.TemporaryDirectory(prefix="bench-generator-rag-") as scratch:
@@ -307,6 +326,9 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
             warm = Question(args.tenant, question.text, question.language, personal=True)
             await answerer.answer(warm, deadline=_deadline())
         retrieval = await bench_retrieval(args.tenant, base, retriever, answerer, questions)
+        paraphrases = [(g.language, [g.seed, *(r.text for r in g.repeats if r.kind == "paraphrase")]) for g in groups]
+        on_topic = [(q.language, q.text) for q in questions] + [(lang, t) for lang, texts in paraphrases for t in texts]
+        retrieval["gate"] = await bench_gate(args.tenant, retriever, on_topic, off_topic)
         repeated = await bench_repeated(args.tenant, answerer, groups, args.rounds)
         if args.model_questions > 0:
             model_uncached = await bench_model_uncached(

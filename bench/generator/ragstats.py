@@ -22,6 +22,7 @@ from switchboard.generator.text import content_tokens
 LANGUAGES = ("en", "zh")
 REPEAT_KINDS = ("exact", "variant", "paraphrase")
 ADVERSARIAL_KINDS = ("negation", "number", "order_id", "amount")
+HALVES = ((0, "tune"), (1, "check"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,45 @@ def load_retrieval_set(path: Path) -> list[LabelledQuestion]:
     if len(set(ids)) != len(ids):
         raise ValueError("question ids must be unique")
     return questions
+
+
+def load_off_topic(path: Path) -> list[tuple[str, str]]:
+    """The off-topic questions as ``(language, text)`` pairs, both languages required."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))["off_topic"]
+    if set(data) != set(LANGUAGES) or not all(data.values()):
+        raise ValueError(f"off_topic needs questions in each of {LANGUAGES}")
+    return [(_language(language, "off_topic"), str(text)) for language in LANGUAGES for text in data[language]]
+
+
+@dataclass(frozen=True, slots=True)
+class GateSample:
+    """The relevance the answer gate saw for one question; ``half`` 0 or 1 splits tuning from checking."""
+
+    language: str
+    on_topic: bool
+    relevance: float
+    half: int
+
+
+def gate_summary(samples: Sequence[GateSample], threshold: float) -> dict[str, Any]:
+    """Per language: on- and off-topic relevance ranges, their margin, and the gate's errors per half."""
+    result: dict[str, Any] = {"threshold": threshold}
+    for language in LANGUAGES:
+        on = [s for s in samples if s.language == language and s.on_topic]
+        off = [s for s in samples if s.language == language and not s.on_topic]
+        if not on or not off:
+            continue
+        low, high = min(s.relevance for s in on), max(s.relevance for s in off)
+        result[language] = {
+            "on_topic": len(on),
+            "off_topic": len(off),
+            "on_topic_range": [round(low, 4), round(max(s.relevance for s in on), 4)],
+            "off_topic_range": [round(min(s.relevance for s in off), 4), round(high, 4)],
+            "margin": round(low - high, 4),
+            "on_topic_refused": {name: sum(s.relevance < threshold for s in on if s.half == h) for h, name in HALVES},
+            "off_topic_passed": {name: sum(s.relevance >= threshold for s in off if s.half == h) for h, name in HALVES},
+        }
+    return result
 
 
 def load_cache_set(path: Path) -> tuple[list[RepeatGroup], list[AdversarialPair]]:
@@ -232,11 +272,39 @@ def render_markdown(report: dict[str, Any]) -> str:
     answered = retrieval["answer"]
     lines += [
         "",
-        "ours: `Retriever.search` (dense e5 + lexical re-ranking); dense-only: the same candidates in Milvus' "
+        "ours: `Retriever.search` (dense e5 + same-language bonus); dense-only: the same candidates in Milvus' "
         "cosine order; BM25: over the passages' content tokens, no embeddings. "
         f"Answerer (model off): the first citation is a labelled section for {answered['cited_labelled']} of the "
         f"questions, {answered['clarified']} got a clarifying question instead.",
         "",
+    ]
+    gate = retrieval.get("gate")
+    if gate:
+        lines += [
+            f"### Answer gate (best hit's relevance ≥ {gate['threshold']})",
+            "",
+            "| language | on-topic | relevance | off-topic | relevance | margin | refused on-topic (tune / check) "
+            "| passed off-topic (tune / check) |",
+            "|---|---:|---|---:|---|---:|---|---|",
+        ]
+        for language in LANGUAGES:
+            if language not in gate:
+                continue
+            g = gate[language]
+            (on_low, on_high), (off_low, off_high) = g["on_topic_range"], g["off_topic_range"]
+            refused, passed = g["on_topic_refused"], g["off_topic_passed"]
+            lines.append(
+                f"| {language} | {g['on_topic']} | {on_low}-{on_high} | {g['off_topic']} | {off_low}-{off_high} | "
+                f"{g['margin']} | {refused['tune']} / {refused['check']} | {passed['tune']} / {passed['check']} |"
+            )
+        lines += [
+            "",
+            "On-topic: the labelled questions and the cache set's seeds and paraphrases; off-topic: "
+            "`off_topic` of `data/retrieval.yaml`. Tune: the even-numbered questions of each set (the "
+            "coverage weight and the threshold were chosen on them), check: the odd-numbered ones.",
+            "",
+        ]
+    lines += [
         "## Semantic cache",
         "",
         "| path | n | p50 ms | p99 ms |",

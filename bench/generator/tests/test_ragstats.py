@@ -9,11 +9,14 @@ import pytest
 from bench.generator.ragstats import (
     ADVERSARIAL_KINDS,
     Bm25,
+    GateSample,
     LabelledQuestion,
     Section,
     first_relevant,
+    gate_summary,
     latency_ms,
     load_cache_set,
+    load_off_topic,
     load_retrieval_set,
     ranking_scores,
     render_markdown,
@@ -114,6 +117,28 @@ def test_the_cache_set_has_repeats_and_every_adversarial_kind_in_both_languages(
     assert {g.language for g in groups} == {"en", "zh"}
     assert {r.kind for g in groups for r in g.repeats} == {"exact", "variant", "paraphrase"}
     assert {(p.kind, p.language) for p in pairs} == {(k, lang) for k in ADVERSARIAL_KINDS for lang in ("en", "zh")}
+
+
+def test_the_off_topic_set_has_both_languages() -> None:
+    questions = load_off_topic(DATA / "retrieval.yaml")
+    for language in ("en", "zh"):
+        assert sum(lang == language for lang, _ in questions) >= 15
+
+
+def test_the_gate_summary_gives_ranges_margin_and_errors_per_half() -> None:
+    samples = [
+        GateSample("en", True, 0.95, 0),
+        GateSample("en", True, 0.88, 1),
+        GateSample("en", False, 0.80, 0),
+        GateSample("en", False, 0.91, 1),
+        GateSample("zh", True, 0.92, 0),
+    ]
+    summary = gate_summary(samples, threshold=0.9)
+    assert summary["en"]["on_topic_range"] == [0.88, 0.95] and summary["en"]["off_topic_range"] == [0.8, 0.91]
+    assert summary["en"]["margin"] == -0.03
+    assert summary["en"]["on_topic_refused"] == {"tune": 0, "check": 1}
+    assert summary["en"]["off_topic_passed"] == {"tune": 0, "check": 1}
+    assert "zh" not in summary  # no off-topic sample to compare with
 
 
 def _report(wrong: bool) -> dict:

@@ -104,3 +104,37 @@ async def test_no_model_time_left_means_the_extractive_answer(make_answerer, scr
         Question("demo", "How much does shipping cost?", "en", personal=True), deadline=time.monotonic() - 1
     )
     assert answer.source == ReplySource.REPLY_SOURCE_EXTRACTIVE and model.prompts == []
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ("How much is delivery?", "shipping.en.md#shipping-fees"),
+        ("How long is the guarantee on a laptop?", "warranty.en.md#electronics"),
+    ],
+)
+async def test_a_paraphrase_is_answered_from_its_section_not_one_that_shares_a_word(
+    make_answerer, scripted, text: str, section: str
+) -> None:
+    # Their words appear in other passages ("delivery" in invoices, "as long as" in returns);
+    # ranking by word overlap answered them from those.
+    answer = await make_answerer().answer(Question("demo", text, "en", personal=True), deadline=_deadline())
+    assert answer.source == ReplySource.REPLY_SOURCE_EXTRACTIVE
+    assert answer.citations[0]["source"] == section
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("What time is it in New York?", "en"),
+        ("Tell me a joke", "en"),
+        ("Who won the football match last night?", "en"),
+        ("帮我写首诗", "zh"),
+        ("给我讲个笑话", "zh"),
+    ],
+)
+async def test_an_off_topic_question_gets_a_clarifying_question(
+    make_answerer, scripted, text: str, language: str
+) -> None:
+    answer = await make_answerer().answer(Question("demo", text, language, personal=True), deadline=_deadline())
+    assert answer.source == ReplySource.REPLY_SOURCE_TEMPLATE and not answer.handoff

@@ -58,9 +58,16 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class AnsweringPolicy:
-    """Thresholds, calibrated on the demo knowledge base (see the service README)."""
+    """Thresholds, calibrated on the demo knowledge base (see the service README).
 
-    min_retrieval_score: float = 0.9
+    ``min_retrieval_score`` is compared with the best hit's ``relevance``. Tuned with ``COVERAGE_WEIGHT``
+    on alternate halves of 109 on-topic and 40 off-topic questions in both languages (the retrieval
+    benchmark's sets) and checked on the other halves, no error on either: on-topic questions scored
+    0.893-1.042 in English and 0.885-1.030 in Chinese, off-topic ones 0.747-0.873 and 0.812-0.882.
+    The Chinese margin is only 0.003.
+    """
+
+    min_retrieval_score: float = 0.883
     min_supported_share: float = 0.7
     min_sentence_overlap: float = 0.5
     max_new_tokens: int = 160
@@ -106,7 +113,7 @@ class Answerer:
             if cached is not None:
                 return self._finish("cache", Answer(cached.text, cached.source, cached.citations, cache_hit=True))
         hits = await self._retriever.search(question.tenant_id, text, language)
-        if not hits or hits[0].score < self._policy.min_retrieval_score:
+        if not hits or hits[0].relevance < self._policy.min_retrieval_score:
             return self._unclear(question, hits)
         hits = _prefer_language(hits, language, self._policy.same_document_margin)
         answer = None

@@ -20,7 +20,9 @@ class KnowledgeSettings(BaseModel):
 
     tenants_dir: str = Field("tenants", description="folder of tenants/<id>/knowledge/*.md")
     milvus_uri: str = Field(".run/generator/milvus.db", description="Milvus Lite file or a Milvus server URL")
-    min_retrieval_score: float = Field(0.9, description="below this the question is unclear (calibrated on demo)")
+    min_retrieval_score: float = Field(
+        0.883, description="best hit's relevance below this: the question is unclear (calibrated on demo)"
+    )
     preload_tenants: list[str] = Field(default_factory=lambda: ["demo"], description="indexed at start")
 
 

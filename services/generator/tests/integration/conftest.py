@@ -35,18 +35,6 @@ class ScriptedModel:
             yield text[start : start + 7]
 
 
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    store = VectorStore(str(tmp_path_factory.mktemp("milvus") / "kb.db"))
-    return Retriever(REPO / "tenants", store, Embedder())
-
-
-def _answerer(retriever: Retriever, model: ScriptedModel | None = None) -> Answerer:
-    cache = AnswerCache(retriever._store, retriever._embedder, similarity=0.97, ttl_s=3600)
-    return Answerer(tenants_dir=REPO / "tenants", retriever=retriever, cache=cache, model=model)
-
-
-
 @pytest.fixture()
 def scripted() -> type[ScriptedModel]:
     return ScriptedModel

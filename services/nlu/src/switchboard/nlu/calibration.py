@@ -5,6 +5,9 @@ example scored by a model that never saw it); they fit the softmax temperature a
 in-scope confidences. Out-of-scope confidences come from the tenant's ``calibration.yml`` texts
 scored by the full model. The threshold maximises the expected accuracy of "keep the right
 intent" on in-scope text and "fall back" on out-of-scope text, weighted by how common each is.
+
+With the sentence encoder on, ``choose_accept`` picks from the same held-out predictions when the
+n-gram model's answer stands alone (the cascade in ``model``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from sklearn.model_selection import StratifiedKFold
 from switchboard.nlu.intents import IntentClassifier, softmax
 
 _CANDIDATES = np.round(np.arange(0.05, 0.96, 0.01), 2)
+# ``Acceptance.accept`` when no n-gram answer stands alone: every text goes to the joint model.
+NEVER = float("inf")
 # Share of customer messages that fit none of a shop's intents, as the threshold's working assumption.
 OUT_OF_SCOPE_SHARE = 0.15
 
@@ -96,3 +101,56 @@ def choose_threshold(
             best = Calibration(float(threshold), kept, rejected)
     assert best is not None
     return best
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """When the n-gram model's ranking stands without the sentence encoder, and what held-out data says of it."""
+
+    accept: float  # the n-gram model's top confidence from which its ranking is kept; ``NEVER``: never
+    fast_examples: int  # held-out examples the fast path takes at ``accept``
+    examples: int  # held-out examples in all
+    fast_accuracy: float  # n-gram model's held-out accuracy on the examples it takes (1.0 when none)
+    joint_accuracy: float  # the joint model's held-out accuracy on those same examples (1.0 when none)
+
+    @property
+    def fast_share(self) -> float:
+        return self.fast_examples / self.examples if self.examples else 0.0
+
+
+def choose_accept(
+    fast_confidence: np.ndarray,
+    fast_correct: np.ndarray,
+    joint_correct: np.ndarray,
+    floor: float,
+    out_of_scope_fast: np.ndarray = np.array([]),
+    out_of_scope_joint_rejected: np.ndarray = np.array([], dtype=bool),
+) -> Acceptance:
+    """The lowest threshold ``t >= floor`` (the fallback threshold) at which the cascade loses nothing on
+    held-out data: on the in-scope examples whose n-gram confidence is ``>= t``, the n-gram model is right
+    at least as often as the joint model (so the cascade's held-out accuracy is at least the joint
+    model's), and no out-of-scope text the joint model sends to the fallback has an n-gram confidence
+    ``>= t``. Candidates: the floor and every held-out n-gram confidence above it; ``NEVER`` when none
+    qualifies. The arrays are aligned per example: both models' predictions come from the same
+    cross-validation folds."""
+    fast_correct = np.asarray(fast_correct, dtype=bool)
+    joint_correct = np.asarray(joint_correct, dtype=bool)
+    rejected_by_joint = np.asarray(out_of_scope_fast)[np.asarray(out_of_scope_joint_rejected, dtype=bool)]
+    # The accepted set changes only at held-out confidences: they and the floor are the candidates.
+    observed = np.asarray(fast_confidence, dtype=np.float64)
+    candidates = np.unique(np.concatenate([[floor], observed[observed >= floor]]))
+    for threshold in candidates:
+        taken = fast_confidence >= threshold
+        if int(fast_correct[taken].sum()) < int(joint_correct[taken].sum()):
+            continue
+        if (rejected_by_joint >= threshold).any():
+            continue
+        count = int(taken.sum())
+        return Acceptance(
+            float(threshold),
+            count,
+            len(fast_confidence),
+            float(fast_correct[taken].mean()) if count else 1.0,
+            float(joint_correct[taken].mean()) if count else 1.0,
+        )
+    return Acceptance(NEVER, 0, len(fast_confidence), 1.0, 1.0)

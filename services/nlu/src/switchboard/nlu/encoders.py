@@ -44,6 +44,11 @@ class SentenceEncoder:
             self._memo.update(zip(missing, vectors, strict=True))
         return np.vstack([self._memo[text] for text in texts]) if len(texts) else np.zeros((0, 0))
 
+    def forget(self) -> None:
+        """Drops the remembered vectors (a benchmark times every text's encoding)."""
+        with self._lock:
+            self._memo.clear()
+
 
 @cache
 def get_encoder(name: str) -> SentenceEncoder:

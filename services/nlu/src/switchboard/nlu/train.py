@@ -46,9 +46,24 @@ def train_tenant(
         version=version,
         examples=len(source.data.examples),
         threshold=model.calibration.threshold,
+        **_cascade_fields(model),
         seconds=round(time.perf_counter() - started, 2),
     )
     return version, model
+
+
+def _cascade_fields(model: NluModel) -> dict:
+    if model.acceptance is None:
+        return {"cascade": False}
+    acceptance = model.acceptance
+    return {
+        "cascade": True,
+        "cascade_accept": acceptance.accept if acceptance.accept <= 1.0 else None,
+        "cascade_held_out_fast": acceptance.fast_examples,
+        "cascade_held_out_examples": acceptance.examples,
+        "cascade_held_out_fast_accuracy": round(acceptance.fast_accuracy, 4),
+        "cascade_held_out_joint_accuracy": round(acceptance.joint_accuracy, 4),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         f"(held-out accuracy {model.calibration.held_out_accuracy:.3f}, "
         f"out-of-scope rejected {model.calibration.out_of_scope_rejected:.3f})\n"
     )
+    if model.acceptance is not None:
+        acceptance = model.acceptance
+        accept = f"{acceptance.accept:.2f}" if acceptance.accept <= 1.0 else "never"
+        sys.stderr.write(
+            f"cascade: n-gram answers kept from confidence {accept}; fast path takes "
+            f"{acceptance.fast_examples}/{acceptance.examples} held-out examples "
+            f"(accuracy there {acceptance.fast_accuracy:.3f} vs joint {acceptance.joint_accuracy:.3f})\n"
+        )
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -24,8 +25,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 
@@ -141,11 +144,12 @@ def rasa_default_turn(agent) -> Callable[[str, Step], Awaitable[object]]:
     return handle
 
 
-async def run(args: argparse.Namespace) -> str:
+async def run(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import InMemoryTrackerStore
 
     quiet_rasa(own_logging=False)
+    load_before = os.getloadavg()[0]
     cache_dir = ROOT / ".run" / "models"
     model = ensure_model(TENANT / "assistant", cache_dir)
     bare_model = baseline_model(cache_dir)
@@ -176,15 +180,25 @@ async def run(args: argparse.Namespace) -> str:
         client.drop_database(database_name)
         client.close()
     at = {name: {mark.label: turn_latency(runs, mark.turns) for mark in MARKS} for name, runs in per_turn.items()}
+    load = (load_before, os.getloadavg()[0])
     header = (
         f"# Dialogue benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n"
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs (load average {load[0]:.1f} at start, "
+        f"{load[1]:.1f} at the end), Python {platform.python_version()}; "
         f"{args.conversations} conversations of {len(ORDER_SCRIPT)} turns side by side; "
         f"{args.repeats} conversations of {turns} turns for per-turn latency "
         f"(median of the named turns across them; the first message apart, see the README). "
         f"Database: {args.mongo_uri}\n"
     )
-    return header + "\n" + markdown(summaries, at, reference=REFERENCE.label) + "\n"
+    figures = {
+        "side_by_side": [asdict(summary) for summary in summaries],
+        "per_turn_ms": at,
+        "marks": {mark.label: [mark.turns.start, mark.turns.stop - 1] for mark in MARKS},
+        "reference": REFERENCE.label,
+        "repeats": args.repeats,
+        "load_average": list(load),
+    }
+    return header + "\n" + markdown(summaries, at, reference=REFERENCE.label) + "\n", figures
 
 
 def main() -> None:
@@ -192,11 +206,14 @@ def main() -> None:
     parser.add_argument("--mongo-uri", default=os.environ.get("SWITCHBOARD_TEST_MONGO_URI", "mongodb://127.0.0.1:27017/"))
     parser.add_argument("--conversations", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.md")
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "results" / "latest.md", help="the report; its figures go next to it as .json"
+    )
     args = parser.parse_args()
-    report = asyncio.run(run(args))
+    report, figures = asyncio.run(run(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     # The report is the program's output.
     os.write(1, report.encode())
 

@@ -92,7 +92,8 @@ def turn_latency(samples: Sequence[Sequence[float]], turns: range) -> float:
     values = []
     for conversation in samples:
         if turns.start < 1 or turns.stop - 1 > len(conversation):
-            raise ValueError(f"turns {turns.start}..{turns.stop - 1} are outside a conversation of {len(conversation)} turns")
+            outside = f"turns {turns.start}..{turns.stop - 1} are outside a conversation of {len(conversation)} turns"
+            raise ValueError(outside)
         values.extend(conversation[turns.start - 1 : turns.stop - 1])
     return float(np.median(np.asarray(values) * 1000))
 

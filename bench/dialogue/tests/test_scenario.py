@@ -58,6 +58,7 @@ def test_markdown_report_has_both_tables_and_the_ratios() -> None:
         reference="turns 2-6",
     )
     assert "| ours | 10 | 5.0 | 9.0 | 100.0 |" in report
-    assert "| tracker store | turn 1 ms | turns 2-6 ms | turns 198-202 ms | turns 198-202 / turns 2-6 | turns 198-202 / turn 1 |" in report
+    header = "| tracker store | turn 1 ms | turns 2-6 ms | turns 198-202 ms | turns 198-202 / turns 2-6 | turns 198-202 / turn 1 |"
+    assert header in report
     assert "| ours | 8.0 | 10.0 | 11.0 | 1.10x | 1.38x |" in report
     assert "| rasa in-memory | 10.0 | 10.0 | 40.0 | 4.00x | 4.00x |" in report

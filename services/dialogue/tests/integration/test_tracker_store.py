@@ -149,21 +149,35 @@ async def test_a_kept_window_rebuilds_the_tracker_the_document_holds(chat, assis
     assert kept.get_slot("order_id") == "SB1001"
 
 
-async def test_a_kept_window_is_not_used_once_another_writer_moved_the_document(assistant, trained_model, database, shop) -> None:
-    other = Assistant.load(trained_model, ConversationTrackerStore(None, database), InProcessActionEndpoint(build_actions(shop), 2.0))
+def replica(trained_model, database, shop) -> Assistant:
+    """Another replica of the service on the same database (after a rebalance)."""
+    actions = InProcessActionEndpoint(build_actions(shop), 2.0)
+    return Assistant.load(trained_model, ConversationTrackerStore(None, database), actions)
+
+
+VERIFIED = {"order_id": "SB1001", "phone_last4": "3721"}
+
+
+async def test_a_kept_window_is_not_used_once_another_writer_moved_the_document(
+    assistant, trained_model, database, shop
+) -> None:
+    other = replica(trained_model, database, shop)
     await assistant.handle(understood("moved", "你好", "greet"))
-    # Another replica (after a rebalance) verifies an order: the document moves on without this store.
-    await other.handle(understood("moved", "查订单", "check_order", entities={"order_id": "SB1001", "phone_last4": "3721"}))
-    outputs = await assistant.handle(understood("moved", "我要退货", "return_item"))  # no StaleTrackerError: fresh state
-    assert Decisions.of(o.message for o in outputs).templates == ["utter_ask_product"]  # the order the other replica verified is known here
+    # Another replica verifies an order: the document moves on without this store.
+    await other.handle(understood("moved", "查订单", "check_order", entities=VERIFIED))
+    outputs = await assistant.handle(understood("moved", "我要退货", "return_item"))  # no StaleTrackerError
+    # The order the other replica verified is known here.
+    assert Decisions.of(o.message for o in outputs).templates == ["utter_ask_product"]
 
 
-async def test_a_kept_window_is_not_used_on_a_document_written_again_from_scratch(assistant, trained_model, database, shop) -> None:
+async def test_a_kept_window_is_not_used_on_a_document_written_again_from_scratch(
+    assistant, trained_model, database, shop
+) -> None:
     await assistant.handle(understood("reset", "你好", "greet"))
     await assistant.handle(understood("reset", "谢谢", "thank"))
     database.dialogue_trackers.delete_one({"_id": "demo/reset"})
-    other = Assistant.load(trained_model, ConversationTrackerStore(None, database), InProcessActionEndpoint(build_actions(shop), 2.0))
-    await other.handle(understood("reset", "查订单", "check_order", entities={"order_id": "SB1001", "phone_last4": "3721"}))
+    other = replica(trained_model, database, shop)
+    await other.handle(understood("reset", "查订单", "check_order", entities=VERIFIED))
     await other.handle(understood("reset", "谢谢", "thank"))
     document = database.dialogue_trackers.find_one({"_id": "demo/reset"})
     assert document["version"] == 2  # the same version this store wrote, by another writer

@@ -44,7 +44,8 @@ def test_the_window_is_sized_from_the_policies_and_the_generator_history() -> No
         node(dict),  # not a policy: ignored
     ]
     assert window_size(nodes, history_texts=6) == WindowSize(actions=5, user_turns=3, texts=6)
-    assert window_size([node(MemoizationPolicy, max_history=8)], history_texts=0) == WindowSize(actions=8, user_turns=1, texts=0)
+    only_memoization = window_size([node(MemoizationPolicy, max_history=8)], history_texts=0)
+    assert only_memoization == WindowSize(actions=8, user_turns=1, texts=0)
 
 
 def test_a_policy_that_reads_the_whole_history_is_named_and_capped() -> None:
@@ -80,7 +81,8 @@ def test_the_window_size_does_not_grow_with_the_conversation() -> None:
 
 
 def test_stored_events_parse_back_to_equal_events() -> None:
-    for event in (UserUttered("你好", {"name": "greet", "confidence": 0.9}), SlotSet("order_id", "SB1001"), ActionExecuted("action_listen")):
+    greeting = UserUttered("你好", {"name": "greet", "confidence": 0.9})
+    for event in (greeting, SlotSet("order_id", "SB1001"), ActionExecuted("action_listen")):
         assert event_of(json.dumps(event.as_dict(), ensure_ascii=False)) == event
 
 

@@ -10,7 +10,8 @@ the whole history every turn. This store instead keeps, per conversation, one do
   history read back (``window.py``), cut where a turn starts;
 * ``turn_ids`` and ``outputs``: the ids of the latest turns and, as one compressed BSON blob, the
   replies each published, so a redelivered message republishes the stored replies instead of
-  running the turn again (FerretDB pays per array element on every read and write; a blob is one);
+  running the turn again (FerretDB decodes every element of a document on every read and write,
+  and on an update every document of the collection: a blob is one element);
 * ``version`` and ``write_id``: bumped (and drawn anew) by every write; a write based on an older
   version matches nothing and fails with ``StaleTrackerError`` (a stale writer loses, nothing is
   overwritten).
@@ -25,8 +26,8 @@ with the client's short timeouts. Events are stored as JSON strings, which keeps
 After a write the store keeps the window's events in memory, keyed by conversation, version and
 write id; the next turn still reads the document (redelivery, version) but rebuilds the tracker
 from those events instead of parsing the window again when the document is the one it wrote.
-Any other writer changes version and write id, so a kept window is never used on a document it
-did not write.
+Every write draws a new write id, so a kept window is never used on a document another writer
+wrote, even one deleted and written again up to the same version.
 
 No lock store is needed: the dialogue service consumes ``conversation.understood.v1`` keyed by
 conversation, so one conversation's messages arrive in order on one partition and are handled one
@@ -116,6 +117,10 @@ class _Kept:
     write_id: str
     loaded: _Loaded
     events: tuple[Event, ...]
+
+    def wrote(self, document: dict[str, Any]) -> bool:
+        """True when ``document`` is the very one this window was written as (no other write since)."""
+        return (document["version"], document.get("write_id")) == (self.loaded.version, self.write_id)
 
 
 class ConversationTrackerStore(TrackerStore):
@@ -208,7 +213,7 @@ class ConversationTrackerStore(TrackerStore):
         """
         sender_id = document["_id"]
         kept = self._kept.pop(sender_id, None)
-        if kept is not None and kept.loaded.version == document["version"] and kept.write_id == document.get("write_id"):
+        if kept is not None and kept.wrote(document):
             loaded = kept.loaded
             window_events: Sequence[Event] = kept.events
         else:
@@ -242,7 +247,7 @@ class ConversationTrackerStore(TrackerStore):
         loaded: _Loaded | None = getattr(tracker, _LOADED, None)
         new = self.new_events(tracker)
         prefix_count = loaded.prefix_events if loaded else 0
-        window = [*(loaded.window if loaded else ()), *(json.dumps(event.as_dict(), ensure_ascii=False) for event in new)]
+        window = [*(loaded.window if loaded else ()), *(json.dumps(e.as_dict(), ensure_ascii=False) for e in new)]
         window_events = list(islice(tracker.events, prefix_count, None))
         cut = window_start(window_events, self.window)
         if cut > 0:

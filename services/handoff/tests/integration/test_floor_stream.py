@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+
+from aiokafka.admin import AIOKafkaAdminClient
 
 from switchboard.core.contracts import (
     Channel,
@@ -14,6 +17,8 @@ from switchboard.core.contracts import (
     new_envelope,
 )
 from switchboard.core.testing.harness import wait_until
+from switchboard.handoff.floor_stream import FloorStream
+from switchboard.handoff.settings import FloorSettings
 from switchboard.handoff.testing import WORKING_HOURS, console_login, customer_message
 
 NOW = WORKING_HOURS  # the nodes' clock: what "now" is for the 24 h rule
@@ -146,3 +151,20 @@ async def test_scripted_conversations_give_exact_figures_that_survive_a_restart(
         assert {k: figures[k] for k in EXPECTED} == EXPECTED
     finally:
         await supervisor.close()
+
+
+async def test_the_streams_own_topics_exist_before_it_joins_its_group(kafka_settings, handoff_topics) -> None:
+    # On a new cluster faust's first assignment ignores topics that do not exist yet, so a stream
+    # started there read nothing of its own topics until its next rebalance (an empty floor).
+    app_id = f"floor-new-{uuid.uuid4().hex[:8]}"
+    stream = FloorStream(FloorSettings(app_id=app_id, partitions=2, standby_replicas=0), kafka_settings, handoff_topics)
+    own = {f"{app_id}-events", *(f"{app_id}-{name}-changelog" for name in ("seen", "conversations", "customers", "tenants"))}
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap_servers)
+    await admin.start()
+    try:
+        assert not own & set(await admin.list_topics())
+        await stream.declare_topics()
+        assert own <= set(await admin.list_topics())
+    finally:
+        await admin.close()
+        await stream.app.producer.stop()

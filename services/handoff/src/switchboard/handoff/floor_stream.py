@@ -133,8 +133,19 @@ class FloorStream:
     async def readiness(self) -> tuple[bool, str]:
         return (self._started, "running" if self._started else "starting")
 
+    async def declare_topics(self) -> None:
+        """Creates the app's own topics (its events topic, the tables' changelogs) if they are missing.
+
+        faust declares them only after its consumer's first assignment, and that assignment ignores
+        topics that do not exist yet: on a new cluster the stream would then read nothing of its own
+        topics until the next rebalance, and the floor would stay empty.
+        """
+        for topic in (self._events, *(table.changelog_topic for table in self.app.tables.values())):
+            await topic.declare()
+
     async def run(self) -> None:
         """Runs the app until cancelled, then stops it (consumers, producer, tables)."""
+        await self.declare_topics()
         await self.app.start()
         self._started = True
         log.info("floor.stream.started", app_id=self.settings.app_id, topics=",".join(self._sources))

@@ -232,6 +232,14 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: Path) -> str:
+    """A path as the report shows it: relative to the repository when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark our NLU against Rasa 3.6 DIET on the same splits.")
     parser.add_argument("--cache", default="~/.cache/switchboard/datasets", help="where the convlab archive is kept")
@@ -271,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     results["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     results["command"] = "make bench-nlu " + " ".join(argv if argv is not None else sys.argv[1:])
-    results["settings"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    results["settings"] = {k: (_shown(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (args.out / "report.md").write_text(report(results), encoding="utf-8")

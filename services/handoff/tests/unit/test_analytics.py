@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from itertools import count
 
-from switchboard.handoff.analytics import FloorEvent, FloorLedger, csat_score
+from switchboard.handoff.analytics import LATENESS_S, FloorEvent, FloorLedger, csat_score
 
 T0 = datetime(2026, 11, 25, 2, tzinfo=timezone.utc).timestamp()
 HOUR = 3600.0
@@ -110,9 +110,22 @@ def test_an_event_stream_settles_conversations_by_event_time() -> None:
     assert ledger.figures("demo", now=T0 + 30 * HOUR).automated_settled == 1
 
 
-def test_customers_keep_only_the_last_24_hours() -> None:
+def test_customers_keep_only_what_a_late_event_could_still_re_contact() -> None:
+    kept = 24 + LATENESS_S / HOUR
     _, _, customers, _ = ledger_of([said("x", "u9", 0), said("y", "u9", 30)])
-    assert customers["demo/u9"] == {"y": [T0 + 30 * HOUR, T0 + 30 * HOUR]}
+    assert set(customers["demo/u9"]) == {"x", "y"}
+    _, _, customers, _ = ledger_of([said("x", "u9", 0), said("y", "u9", kept + 1)])
+    assert customers["demo/u9"] == {"y": [T0 + (kept + 1) * HOUR, T0 + (kept + 1) * HOUR]}
+
+
+def test_a_re_contact_counts_whatever_order_the_partitions_deliver_in() -> None:
+    # b (hour 0) and its re-contact c (hour 3) sit on other partitions than g (hour 30): the stream may
+    # read g first, then c, then b, long after b's 24 h by the latest event time.
+    events = [said("g", "u7", 30), said("c", "u2", 3), said("b", "u2", 0)]
+    ledger, _, _, _ = ledger_of(events)
+    figures = ledger.figures("demo", now=T0 + 60 * HOUR)
+    assert figures.recontacted == 1
+    assert figures.automated_settled == 2  # c and g; b came back
 
 
 def test_tenants_are_apart() -> None:

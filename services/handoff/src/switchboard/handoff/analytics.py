@@ -28,6 +28,10 @@ from statistics import median
 from typing import Any
 
 RECONTACT_WINDOW_S = 24 * 3600.0
+# How far behind the latest event time seen an event may arrive and still find the conversations it
+# re-contacts: the stream reads its source topics' partitions side by side (and from the start after
+# its tables are lost), so one conversation's messages can come after a later conversation's.
+LATENESS_S = 7 * 24 * 3600.0
 RECENT_SAMPLES = 500
 HOURS_CHARTED = 24
 CSAT_PAYLOAD = re.compile(r"^/csat(\{.*\})$")
@@ -190,7 +194,8 @@ class FloorLedger:
                 self._recontacted(event.tenant_id, tenant, other)
             if conversation["last"] < first <= conversation["last"] + RECONTACT_WINDOW_S:
                 self._recontacted(event.tenant_id, tenant, event.conversation_id)
-        self.customers[key] = {c: span for c, span in recent.items() if span[1] + RECONTACT_WINDOW_S >= tenant["clock"]}
+        horizon = tenant["clock"] - RECONTACT_WINDOW_S - LATENESS_S
+        self.customers[key] = {c: span for c, span in recent.items() if span[1] >= horizon}
 
     def _recontacted(self, tenant_id: str, tenant: dict[str, Any], conversation_id: str) -> None:
         key = f"{tenant_id}/{conversation_id}"

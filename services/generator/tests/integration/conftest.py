@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,16 @@ class ScriptedModel:
         text = messages[0].content if self.echo_system else self.draft
         for start in range(0, len(text), 7):
             yield text[start : start + 7]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def milvus_lite_servers() -> Iterator[None]:
+    """Stops the in-process Milvus Lite servers at the end of the session, while logging still has
+    its streams: left to milvus_lite's own exit hook, their goodbye lines hit closed streams."""
+    yield
+    from milvus_lite import server_manager_instance
+
+    server_manager_instance.release_all()
 
 
 @pytest.fixture()

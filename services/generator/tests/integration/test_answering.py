@@ -7,7 +7,6 @@ grounded answers pass, unsupported or unsafe drafts fall back to the passage its
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 

@@ -34,7 +34,6 @@ class Hit:
 
     Attributes:
         dense: cosine similarity of the question and the passage (e5).
-        lexical: share of the question's content tokens found in this passage.
         score: the ranking score, ``dense`` plus the same-language bonus.
         relevance: ``score`` plus ``COVERAGE_WEIGHT`` times the share of the question's content tokens
             found in any of the search's candidates; what the answer gate compares with its threshold.
@@ -45,7 +44,6 @@ class Hit:
     text: str
     language: str
     dense: float
-    lexical: float
     score: float
     relevance: float
 
@@ -102,10 +100,9 @@ class Retriever:
             await self.sync(tenant_id)
         vector = await self._embedder.query(question)
         rows = await asyncio.to_thread(self._store.search_knowledge, tenant_id, vector.tolist(), CANDIDATES)
-        texts = [f"{row['title']} {row['text']}" for row in rows]
-        coverage = overlap(question, " ".join(texts))
+        coverage = overlap(question, " ".join(f"{row['title']} {row['text']}" for row in rows))
         hits = []
-        for row, text in zip(rows, texts, strict=True):
+        for row in rows:
             score = row["score"] + (SAME_LANGUAGE_BONUS if row["language"] == language else 0.0)
             hits.append(
                 Hit(
@@ -114,7 +111,6 @@ class Retriever:
                     row["text"],
                     row["language"],
                     dense=row["score"],
-                    lexical=overlap(question, text),
                     score=score,
                     relevance=score + COVERAGE_WEIGHT * coverage,
                 )

@@ -119,10 +119,10 @@ def run_ours(split: Split, demo_data, encoder: str, cascade: bool) -> dict:
     _, fast = model.rank_intents([item.text for item in split.test])
     run = {"train_seconds": round(train_seconds, 1), "predictions": predictions, "seconds": seconds}
     if model.acceptance is not None:
-        accept = model.acceptance.accept
+        accept = model.acceptance.shown_accept
         run["fast_path"] = {
             "share": round(sum(fast) / len(fast), 4) if fast else 0.0,
-            "accept": round(accept, 4) if accept <= 1.0 else None,
+            "accept": None if accept is None else round(accept, 4),
             "held_out_share": round(model.acceptance.fast_share, 4),
         }
     return run

@@ -13,7 +13,7 @@ n-gram model's answer stands alone (the cascade in ``model``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -117,14 +117,23 @@ class Acceptance:
     def fast_share(self) -> float:
         return self.fast_examples / self.examples if self.examples else 0.0
 
+    @property
+    def shown_accept(self) -> float | None:
+        """``accept`` as reports and logs show it: None when the fast path is never taken."""
+        return None if self.accept == NEVER else self.accept
+
+    def report(self) -> dict[str, float | int | None]:
+        """What the stored model's metadata and the training log say of the cascade."""
+        return {**asdict(self), "accept": self.shown_accept, "held_out_fast_share": round(self.fast_share, 4)}
+
 
 def choose_accept(
     fast_confidence: np.ndarray,
     fast_correct: np.ndarray,
     joint_correct: np.ndarray,
     floor: float,
-    out_of_scope_fast: np.ndarray = np.array([]),
-    out_of_scope_joint_rejected: np.ndarray = np.array([], dtype=bool),
+    out_of_scope_fast: Sequence[float] | np.ndarray = (),
+    out_of_scope_joint_rejected: Sequence[bool] | np.ndarray = (),
 ) -> Acceptance:
     """The lowest threshold ``t >= floor`` (the fallback threshold) at which the cascade loses nothing on
     held-out data: on the in-scope examples whose n-gram confidence is ``>= t``, the n-gram model is right

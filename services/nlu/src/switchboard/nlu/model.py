@@ -129,11 +129,7 @@ class NluModel:
         confidence, correct = held.confidences(temperature)
         classifier = IntentClassifier(temperature=temperature, encoder=options.encoder).fit(texts, intents)
         step("intents")
-        out_scores = (
-            np.array([ranking[0][1] for ranking in classifier.rank(list(out_of_scope))])
-            if out_of_scope
-            else np.array([])
-        )
+        out_scores = _top_confidences(classifier, out_of_scope)
         calibration = choose_threshold(confidence, correct, out_scores)
         step("threshold")
         fast, acceptance = None, None
@@ -145,11 +141,7 @@ class NluModel:
             fast_temperature = fit_temperature(fast_held.margins, fast_held.labels, fast_held.classes)
             fast_confidence, fast_correct = fast_held.confidences(fast_temperature)
             fast = IntentClassifier(temperature=fast_temperature, encoder="none").fit(texts, intents)
-            out_fast = (
-                np.array([ranking[0][1] for ranking in fast.rank(list(out_of_scope))])
-                if out_of_scope
-                else np.array([])
-            )
+            out_fast = _top_confidences(fast, out_of_scope)
             acceptance = choose_accept(
                 fast_confidence,
                 fast_correct,
@@ -228,6 +220,11 @@ class NluModel:
             value = self.data.synonyms.get(tagged.value.lower(), tagged.value)
             found.append(Found(tagged.entity, value, tagged.start, tagged.end, tagged.confidence, tagged.extractor))
         return resolve_overlaps(found)
+
+
+def _top_confidences(classifier: IntentClassifier, texts: Sequence[str]) -> np.ndarray:
+    """The best intent's confidence for each of ``texts``."""
+    return np.array([ranking[0][1] for ranking in classifier.rank(list(texts))]) if texts else np.array([])
 
 
 def _entity(found: Found) -> Entity:

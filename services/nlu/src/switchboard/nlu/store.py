@@ -70,7 +70,7 @@ class ModelStore:
             "intents": model.classifier.intents,
             "examples": len(model.data.examples),
             "calibration": asdict(model.calibration),
-            "cascade": _cascade_meta(model),
+            "cascade": model.acceptance.report() if model.acceptance else None,
             "timezone": model.timezone_name,
         }
         temporary = target / f".{_META}.tmp"
@@ -97,13 +97,3 @@ class ModelStore:
             shutil.rmtree(self.root / tenant / version, ignore_errors=True)
         return old
 
-
-def _cascade_meta(model: NluModel) -> dict | None:
-    if model.acceptance is None:
-        return None
-    acceptance = model.acceptance
-    return {
-        **asdict(acceptance),
-        "accept": acceptance.accept if acceptance.accept <= 1.0 else None,  # None: every text is encoded
-        "held_out_fast_share": round(acceptance.fast_share, 4),
-    }

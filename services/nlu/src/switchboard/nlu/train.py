@@ -55,14 +55,14 @@ def train_tenant(
 def _cascade_fields(model: NluModel) -> dict:
     if model.acceptance is None:
         return {"cascade": False}
-    acceptance = model.acceptance
+    report = model.acceptance.report()
     return {
         "cascade": True,
-        "cascade_accept": acceptance.accept if acceptance.accept <= 1.0 else None,
-        "cascade_held_out_fast": acceptance.fast_examples,
-        "cascade_held_out_examples": acceptance.examples,
-        "cascade_held_out_fast_accuracy": round(acceptance.fast_accuracy, 4),
-        "cascade_held_out_joint_accuracy": round(acceptance.joint_accuracy, 4),
+        "cascade_accept": report["accept"],
+        "cascade_held_out_fast": report["fast_examples"],
+        "cascade_held_out_examples": report["examples"],
+        "cascade_held_out_fast_accuracy": round(model.acceptance.fast_accuracy, 4),
+        "cascade_held_out_joint_accuracy": round(model.acceptance.joint_accuracy, 4),
     }
 
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if model.acceptance is not None:
         acceptance = model.acceptance
-        accept = f"{acceptance.accept:.2f}" if acceptance.accept <= 1.0 else "never"
+        accept = "never" if acceptance.shown_accept is None else f"{acceptance.accept:.2f}"
         sys.stderr.write(
             f"cascade: n-gram answers kept from confidence {accept}; fast path takes "
             f"{acceptance.fast_examples}/{acceptance.examples} held-out examples "

@@ -108,6 +108,11 @@ def _hour(at: float) -> str:
     return str(int(at // 3600 * 3600))
 
 
+def _count_hour(tenant: dict[str, Any], at: float, conversations: int = 0, handoffs: int = 0) -> None:
+    started, escalated = tenant["hourly"].get(_hour(at), [0, 0])
+    tenant["hourly"][_hour(at)] = [started + conversations, escalated + handoffs]
+
+
 def _bump(counts: dict[str, Any], key: str, by: int = 1) -> None:
     counts[key] = counts.get(key, 0) + by
 
@@ -128,8 +133,8 @@ def _summary(durations: dict[str, Any]) -> dict[str, float]:
 class FloorLedger:
     """Folds floor events into per-conversation, per-customer and per-tenant state.
 
-    Keys: ``conversations`` by ``tenant/conversation``, ``customers`` by ``tenant/customer`` (their
-    conversations of the last 24 h), ``tenants`` by tenant. Every change is written back with
+    Keys: ``conversations`` by ``tenant/conversation``, ``customers`` by ``tenant/customer`` (their recent
+    conversations: 24 h plus ``LATENESS_S``), ``tenants`` by tenant. Every change is written back with
     ``table[key] = value``, never only mutated in place: that is what sends it to a faust table's changelog.
     Dropping redelivered events is the caller's job (event ids); ``apply`` itself is not idempotent.
     """
@@ -165,9 +170,8 @@ class FloorLedger:
         if conversation is None:
             conversation = {"customer": event.customer_id, "first": event.at, "last": event.at, "status": "pending",
                             "reasons": [], "handoff": None}
-            tenant["pending"] = {**tenant["pending"], event.conversation_id: event.at}
-            bucket = tenant["hourly"].get(_hour(event.at), [0, 0])
-            tenant["hourly"][_hour(event.at)] = [bucket[0] + 1, bucket[1]]
+            tenant["pending"][event.conversation_id] = event.at
+            _count_hour(tenant, event.at, conversations=1)
         return conversation
 
     def _message(self, event: FloorEvent, tenant: dict[str, Any], conversation: dict[str, Any]) -> None:
@@ -176,7 +180,7 @@ class FloorLedger:
         if conversation["status"] == "automated":  # the customer came back to it after it settled
             self._move(tenant, event.conversation_id, conversation, "pending")
         if conversation["status"] == "pending":
-            tenant["pending"] = {**tenant["pending"], event.conversation_id: conversation["last"]}
+            tenant["pending"][event.conversation_id] = conversation["last"]
         if event.csat is not None:
             _bump(tenant["csat"], str(event.csat))
         self.conversations[f"{event.tenant_id}/{event.conversation_id}"] = conversation
@@ -206,7 +210,7 @@ class FloorLedger:
 
     def _move(self, tenant: dict[str, Any], conversation_id: str, conversation: dict[str, Any], status: str) -> None:
         if conversation["status"] == "pending":
-            tenant["pending"] = {c: at for c, at in tenant["pending"].items() if c != conversation_id}
+            tenant["pending"].pop(conversation_id, None)
         else:
             _bump(tenant["status"], conversation["status"], -1)
         if status != "pending":
@@ -232,8 +236,7 @@ class FloorLedger:
         conversation["reasons"] = [*conversation["reasons"], *added]
         if conversation["status"] != "handed_off":
             self._move(tenant, event.conversation_id, conversation, "handed_off")
-            bucket = tenant["hourly"].get(_hour(event.at), [0, 0])
-            tenant["hourly"][_hour(event.at)] = [bucket[0], bucket[1] + 1]
+            _count_hour(tenant, event.at, handoffs=1)
         if conversation["handoff"] is None:
             conversation["handoff"] = {"queued": None, "assigned": None}
         self.conversations[f"{event.tenant_id}/{event.conversation_id}"] = conversation

@@ -82,14 +82,15 @@ def render_turn(
     """The events to publish for the bot utterances among ``new_events``, in order."""
     utterances = [item for item in new_events if isinstance(item, BotUttered)]
     language = language_enum(tracker.get_slot("language"))
+    kinds = [_kind(item) for item in utterances]
     # The customer sees one reply per template and one per generate decision, in this order.
-    reply_count = sum(1 for item in utterances if _replies(item))
+    reply_count = sum(1 for kind in kinds if kind in ("generate", "template"))
     outputs: list[Output] = []
     reply_index = 0
-    for index, utterance in enumerate(utterances):
+    for index, (utterance, kind) in enumerate(zip(utterances, kinds, strict=True)):
         envelope = caused_envelope(event.envelope, decided_step(index))
         custom = _custom(utterance)
-        if custom.get("decision") == "generate":
+        if kind == "generate":
             decision = ReplyDecided(
                 envelope=envelope,
                 generate=_generate(event, tracker, settings, bool(custom.get("personal"))),
@@ -100,7 +101,7 @@ def render_turn(
             )
             reply_index += 1
             outputs.append(Output(DECIDED, decision))
-        elif custom.get("decision") == "handoff":
+        elif kind == "handoff":
             decision = ReplyDecided(
                 envelope=envelope,
                 handoff=_handoff(custom, tracker, language),
@@ -108,7 +109,7 @@ def render_turn(
                 message=event.message,
             )
             outputs.append(Output(DECIDED, decision))
-        elif utterance.text:
+        elif kind == "template":
             quick_replies = [
                 QuickReply(title=str(button.get("title", "")), payload=str(button.get("payload", "")))
                 for button in (utterance.data or {}).get("buttons") or []
@@ -139,12 +140,12 @@ def render_turn(
     return outputs
 
 
-def _replies(utterance: BotUttered) -> bool:
-    """Whether the customer gets a reply for this utterance in this turn (a template or a generated answer)."""
+def _kind(utterance: BotUttered) -> str | None:
+    """What an utterance becomes: a ``generate`` or ``handoff`` decision, a ``template`` reply, or nothing."""
     decision = _custom(utterance).get("decision")
     if decision in ("generate", "handoff"):
-        return decision == "generate"
-    return bool(utterance.text)
+        return decision
+    return "template" if utterance.text else None
 
 
 def _custom(utterance: BotUttered) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 from prometheus_client import Counter
 
+from switchboard.core.numerals import ZH_NUMERALS, zh_numeral
 from switchboard.generator.embedding import Embedder
 from switchboard.generator.vectors import VectorStore
 
@@ -35,9 +36,7 @@ _NEGATION_EN = re.compile(  # apostrophes are made straight first
 _NEGATION_ZH = re.compile(r"不|没|別|别|无法|未|非|勿")
 _UNIT_EN = re.compile(r"\b(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
 _UNIT_ZH = re.compile(r"分钟|小时|天|日|周|星期|礼拜|月|年")
-_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-_ZH_NUMBER = re.compile(f"[{''.join(_ZH_DIGITS)}{''.join(_ZH_UNITS)}万]+")
+_ZH_NUMBER = re.compile(f"[{ZH_NUMERALS}]+")
 _EN_UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -63,21 +62,8 @@ def signature(question: str) -> str:
 
 
 def _chinese_number(match: re.Match[str]) -> str:
-    """A run of Chinese numerals as digits: 三十 → 30, 十五 → 15, 一百零五 → 105, 二零二四 → 2024."""
-    run = match.group()
-    if not any(char in _ZH_UNITS or char == "万" for char in run):
-        return " " + "".join(str(_ZH_DIGITS[char]) for char in run) + " "
-    total = section = digit = 0
-    for char in run:
-        if char in _ZH_DIGITS:
-            digit = _ZH_DIGITS[char]
-        elif char == "万":
-            total += (section + digit or 1) * 10000
-            section = digit = 0
-        else:
-            section += (digit or 1) * _ZH_UNITS[char]
-            digit = 0
-    return f" {total + section + digit} "
+    """A run of Chinese numerals as digits, set apart: 三十 → 30, 十五 → 15, 一百零五 → 105, 二零二四 → 2024."""
+    return f" {zh_numeral(match.group())} "
 
 
 def _english_number(match: re.Match[str]) -> str:

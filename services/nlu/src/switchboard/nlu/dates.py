@@ -12,20 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+from switchboard.core.numerals import zh_number
+
 _ZH_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 _EN_WEEKDAY = {
     name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
@@ -88,19 +76,6 @@ class DateMatch:
     start: int
     end: int
     value: date
-
-
-def zh_number(text: str) -> int:
-    """Arabic or Chinese numerals up to 99 ("十二", "二十", "3")."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_ZH_DIGITS.get(tens, 1) if tens else 1) * 10 + (_ZH_DIGITS.get(ones, 0) if ones else 0)
-    value = 0
-    for char in text:
-        value = value * 10 + _ZH_DIGITS[char]
-    return value
 
 
 def _weekday_of(today: date, week_offset: int, weekday: int) -> date:

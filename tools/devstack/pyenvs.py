@@ -2,7 +2,7 @@
 
 An environment is (re)installed only when its lock file changed, and its protobuf stubs are
 regenerated only when ``proto/`` changed, so a warm run costs a few hash computations.
-pip's wheel cache stays in pip's default place, outside the repository.
+Wheels are kept in a wheelhouse in the download cache, outside the repository.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +22,7 @@ from devstack.errors import DevstackError
 from devstack.progress import run_checked, run_logged, say
 
 VENVS_DIR = paths.REPO_ROOT / ".venvs"
+UPDATE_GB = 1.0  # headroom asked for when an existing environment follows a changed lock
 PROTO_DIR = paths.REPO_ROOT / "proto"
 
 
@@ -31,6 +33,8 @@ class PyEnv:
     name: str
     python: str  # major.minor
     packages: tuple[str, ...]  # source folders (with src/) put on the path
+    install_gb: float  # disk a new environment takes (measured, rounded up)
+    wheels_gb: float  # disk its wheels take in the wheelhouse
 
     @property
     def lock(self) -> Path:
@@ -59,8 +63,10 @@ ENVIRONMENTS = {
         "services",
         "3.11",
         ("lib/core", "services/ingest", "services/nlu", "services/generator", "services/handoff"),
+        install_gb=7.0,
+        wheels_gb=3.5,
     ),
-    "dialogue": PyEnv("dialogue", "3.10", ("lib/core", "services/dialogue")),
+    "dialogue": PyEnv("dialogue", "3.10", ("lib/core", "services/dialogue"), install_gb=3.0, wheels_gb=1.0),
 }
 
 
@@ -141,28 +147,104 @@ def wheelhouse(env: PyEnv) -> Path:
     return paths.cache_dir() / "wheels" / f"py{env.python}"
 
 
+def _canonical(name: str) -> str:
+    """A distribution name as wheel file names spell it (PEP 427 escaping, lower case)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def pins(lock: Path) -> dict[str, str]:
+    """``name==version`` lines of a lock file, by canonical name."""
+    found: dict[str, str] = {}
+    for line in lock.read_text().splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep and not name.startswith("#"):
+            found[_canonical(name)] = version
+    return found
+
+
+def _wheel_key(wheel: Path) -> tuple[str, str]:
+    """(canonical name, version) from a wheel file name."""
+    name, version = wheel.name.split("-")[:2]
+    return _canonical(name), version
+
+
+def missing_wheels(wanted: dict[str, str], house: Path) -> list[str]:
+    """The pins (as ``name==version``) that have no wheel in ``house``."""
+    present = {_wheel_key(wheel) for wheel in house.glob("*.whl")}
+    return [f"{name}=={version}" for name, version in wanted.items() if (name, version) not in present]
+
+
+def prune_superseded(wanted: dict[str, str], house: Path) -> int:
+    """Deletes wheels of pinned packages at versions the lock no longer pins; returns bytes freed.
+
+    A bumped lock would otherwise leave every old torch and CUDA wheel behind (gigabytes). Wheels
+    of packages the lock does not mention are kept: another checkout may still use them.
+    """
+    freed = 0
+    for wheel in house.glob("*.whl"):
+        name, version = _wheel_key(wheel)
+        if name in wanted and wanted[name] != version:
+            freed += wheel.stat().st_size
+            wheel.unlink()
+    return freed
+
+
+def _require_space(env: PyEnv, house: Path, fetching: bool) -> None:
+    """Fails before pip does, with the figures, when the disk cannot hold what this step writes."""
+    needs = [(env.root, env.install_gb if not _marker(env, "lock").exists() else UPDATE_GB)]
+    if fetching:
+        needs.append((house, env.wheels_gb))
+    by_disk: dict[int, tuple[Path, float]] = {}
+    for path, gigabytes in needs:
+        existing = next(parent for parent in (path, *path.parents) if parent.exists())
+        device = existing.stat().st_dev
+        held = by_disk.get(device, (existing, 0.0))[1]
+        by_disk[device] = (existing, held + gigabytes)
+    for existing, gigabytes in by_disk.values():
+        free = shutil.disk_usage(existing).free / 1e9
+        if free < gigabytes:
+            raise DevstackError(
+                f"installing the {env.name} environment needs about {gigabytes:.1f} GB free on the disk "
+                f"holding {existing}, and {free:.1f} GB is free. Free some space (stopped stacks' data: "
+                f"`make clean-state`), or put the download cache on a larger disk with SWITCHBOARD_CACHE_DIR"
+            )
+
+
 def _install_lock(env: PyEnv) -> None:
-    """Installs the lock from the wheelhouse, filling the wheelhouse from PyPI first when needed.
+    """Installs the lock from the wheelhouse, fetching into the wheelhouse only the wheels it lacks.
 
     The package index may forbid HTTP caching, so pip's own cache cannot be relied on; the
-    wheelhouse is our cache (sdists are built into wheels once).
+    wheelhouse is our cache (sdists are built into wheels once). What is missing is decided by
+    file name before pip runs, so a failing install (a full disk, say) is reported as itself
+    instead of being retried as a download.
     """
-    count = sum(1 for line in env.lock.read_text().splitlines() if line and not line.startswith("#"))
+    wanted = pins(env.lock)
     house = wheelhouse(env)
     house.mkdir(parents=True, exist_ok=True)
+    missing = missing_wheels(wanted, house)
+    _require_space(env, house, fetching=bool(missing))
     pip = [str(env.interpreter), "-m", "pip"]
-    offline = [*pip, "install", "--no-deps", "--no-index", "--find-links", str(house), "-r", str(env.lock)]
-    try:
-        run_logged(f"installing {count} pinned packages into {env.name} from {house}", offline, env.root / "install.log")
-        return
-    except DevstackError:
-        say("    some wheels are not cached yet; fetching them")
+    if missing:
+        say(f"    {len(missing)} of {len(wanted)} wheels are not cached yet; fetching them")
+        wanted_file = env.root / "missing-wheels.txt"
+        wanted_file.write_text("\n".join(missing) + "\n")
+        run_logged(
+            f"downloading and building {len(missing)} wheels for {env.name} (Python {env.python}; first time takes minutes)",
+            [*pip, "wheel", "--no-deps", "--use-pep517", "--no-cache-dir", "--progress-bar", "off",
+             "--find-links", str(house), "-w", str(house), "-r", str(wanted_file)],
+            env.root / "wheel.log",
+        )
+        wanted_file.unlink()
+    # --no-compile: Python writes the bytecode of what it imports on first use; compiling all
+    # of torch and CUDA's Python files up front cost 0.4 GB of disk and a third of the install time.
     run_logged(
-        f"downloading and building wheels for {env.name} (Python {env.python}; first time takes minutes)",
-        [*pip, "wheel", "--no-deps", "--use-pep517", "--progress-bar", "off", "--find-links", str(house), "-w", str(house), "-r", str(env.lock)],
-        env.root / "wheel.log",
+        f"installing {len(wanted)} pinned packages into {env.name} from {house}",
+        [*pip, "install", "--no-deps", "--no-index", "--no-compile", "--find-links", str(house), "-r", str(env.lock)],
+        env.root / "install.log",
     )
-    run_logged(f"installing {count} pinned packages into {env.name}", offline, env.root / "install.log")
+    freed = prune_superseded(wanted, house)
+    if freed:
+        say(f"    removed {freed / 1e9:.1f} GB of wheels the lock no longer pins from {house}")
 
 
 def ensure_all() -> dict[str, Path]:
@@ -204,4 +286,15 @@ def size_mb(env: PyEnv) -> float:
     return total / 1e6
 
 
-__all__ = ["ENVIRONMENTS", "PyEnv", "ensure", "ensure_all", "find_python", "relock", "size_mb"]
+__all__ = [
+    "ENVIRONMENTS",
+    "PyEnv",
+    "ensure",
+    "ensure_all",
+    "find_python",
+    "missing_wheels",
+    "pins",
+    "prune_superseded",
+    "relock",
+    "size_mb",
+]

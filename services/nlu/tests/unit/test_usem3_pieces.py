@@ -41,6 +41,14 @@ def test_vectors_equal_the_package_forward_pass(backend) -> None:
     _same(np.vstack([encoder.encode([text]) for text in TEXTS]), backend.encode(TEXTS))
 
 
+def test_the_cache_grows_past_its_first_allocation(backend) -> None:
+    encoder = PieceCachedEncoder(backend)
+    many = [f"order {n} 订单{n}号 退款{n * 3}元 {chr(0x4E00 + 37 * n)}{chr(0x4E80 + 11 * n)}" for n in range(300)]
+    encoder.prime(many)
+    assert encoder.cached_pieces > 256  # more than the first allocation holds
+    _same(encoder.encode(many), backend.encode(many))
+
+
 def test_a_full_cache_starts_again_and_stays_right(backend) -> None:
     encoder = PieceCachedEncoder(backend, max_pieces=40)
     for text in TEXTS:

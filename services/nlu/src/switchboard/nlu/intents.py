@@ -112,28 +112,42 @@ class IntentClassifier:
         offset = 0
         for _, vectorizer in self.pipeline.named_steps["features"].transformer_list:
             vocabulary = vectorizer.vocabulary_
-            analyzer = vectorizer.build_analyzer()
-            idf = vectorizer.idf_
-            columns = {term: (idf[index], weights[:, offset + index]) for term, index in vocabulary.items()}
-            self._tables.append((analyzer, columns))
+            # One row of intent weights per term, in the vectorizer's column order.
+            block = np.ascontiguousarray(weights[:, offset : offset + len(vocabulary)].T)
+            self._tables.append((vectorizer.build_analyzer(), vocabulary, vectorizer.idf_, block))
             offset += len(vocabulary)
         self._embedding_weights = weights[:, offset:].T if self.encoder != "none" else None
         self._intercept = intercept
 
+    def __getstate__(self) -> dict:
+        # The tables are derived from the fitted pipeline: rebuilt on load, so a stored model
+        # never depends on their layout.
+        state = dict(self.__dict__)
+        for key in ("_tables", "_embedding_weights", "_intercept"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if hasattr(self.pipeline.named_steps["classifier"], "coef_"):
+            self._compile()
+
     def _margins_one(self, text: str) -> np.ndarray:
         margins = self._intercept.copy()
-        for analyzer, columns in self._tables:
-            counts: dict[str, int] = {}
+        for analyzer, vocabulary, idf, block in self._tables:
+            counts: dict[int, int] = {}
             for term in analyzer(text):
-                if term in columns:
-                    counts[term] = counts.get(term, 0) + 1
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
             if not counts:
                 continue
+            columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
             # sublinear tf * idf, then l2 normalisation, as the fitted TfidfVectorizer does.
-            values = {term: (1.0 + np.log(count)) * columns[term][0] for term, count in counts.items()}
-            norm = np.sqrt(sum(value * value for value in values.values()))
-            for term, value in values.items():
-                margins += (value / norm) * columns[term][1]
+            values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            values = (1.0 + np.log(values)) * idf[columns]
+            values /= np.sqrt(values @ values)
+            margins += values @ block[columns]
         return margins
 
     @property

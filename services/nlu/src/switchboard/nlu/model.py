@@ -26,6 +26,7 @@ from switchboard.nlu.emotion import EmotionReader
 from switchboard.nlu.encoders import get_encoder
 from switchboard.nlu.entities import RULE_ENTITIES, Found, RuleExtractor, resolve_overlaps
 from switchboard.nlu.intents import IntentClassifier, fit_temperature
+from switchboard.nlu.stored import RebuiltOnLoad
 from switchboard.nlu.tagger import EntityTagger
 from switchboard.nlu.trainingdata import TrainingData
 
@@ -64,7 +65,7 @@ def data_fingerprint(data: TrainingData, out_of_scope: Sequence[str], timezone_n
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
-class NluModel:
+class NluModel(RebuiltOnLoad):
     """Intents, entities, emotion and language for one tenant. Thread-safe once trained."""
 
     def __init__(
@@ -96,17 +97,12 @@ class NluModel:
         self._emotion = EmotionReader()
         self._zone = ZoneInfo(self.timezone_name)
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        for key in ("_rules", "_emotion", "_zone"):
-            state.pop(key, None)
-        return state
+    _derived = ("_rules", "_emotion", "_zone")
 
-    def __setstate__(self, state: dict) -> None:
+    def _rebuild(self) -> None:
         # Versions stored before the cascade have neither attribute: they answer with ``classifier``.
-        state.setdefault("fast_classifier", None)
-        state.setdefault("acceptance", None)
-        self.__dict__.update(state)
+        self.__dict__.setdefault("fast_classifier", None)
+        self.__dict__.setdefault("acceptance", None)
         self._init_runtime()
 
     @classmethod

@@ -13,6 +13,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from switchboard.nlu.entities import Found
+from switchboard.nlu.stored import RebuiltOnLoad
 from switchboard.nlu.tokens import is_cjk, normalise, tokenize
 from switchboard.nlu.trainingdata import Example
 
@@ -60,7 +61,7 @@ def _labels(example: Example, spans: list[tuple[str, int, int]], entities: froze
     return labels
 
 
-class EntityTagger:
+class EntityTagger(RebuiltOnLoad):
     """Learns the given entity types from annotated examples; untrained (no such entities) finds nothing."""
 
     def __init__(self, entities: frozenset[str]) -> None:
@@ -90,15 +91,9 @@ class EntityTagger:
         self._weights = np.ascontiguousarray(self._model.coef_.T, dtype=np.float64)  # one row per feature
         self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
 
-    def __getstate__(self) -> dict:
-        # The tables are derived from the fitted model: rebuilt on load (stored models of any layout).
-        state = dict(self.__dict__)
-        for key in ("_columns", "_weights", "_intercept"):
-            state.pop(key, None)
-        return state
+    _derived = ("_columns", "_weights", "_intercept")
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+    def _rebuild(self) -> None:
         if self._model is not None:
             self._compile()
 

@@ -195,7 +195,9 @@ def report(results: dict) -> str:
     lines = [
         "# NLU benchmark: ours vs Rasa 3.6 DIET",
         "",
-        f"Run {results['finished_at']} on {results['machine']}; command: `{results['command']}`.",
+        f"Run {results['finished_at']} on {results['machine']}; command: `{results['command']}`; "
+        f"1-minute load average {results['load_average']['start']:.2f} at the start, "
+        f"{results['load_average']['end']:.2f} at the end.",
         "Every system trains on the same split and parses the same held-out texts one at a time; intent",
         "figures ignore the fallback (the top in-scope intent is scored). Entity F1: exact (entity, start, end).",
         "",
@@ -263,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import platform
 
+    load_at_start = os.getloadavg()[0]
     splits, demo_data = build_splits(args)
     results: dict = {"datasets": {}}
     with tqdm(total=len(splits) * len(SYSTEMS), desc="nlu benchmark", unit="run") as bar:
@@ -279,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(1)
             results["datasets"][split.name] = entry
     results["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results["load_average"] = {"start": load_at_start, "end": os.getloadavg()[0]}
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     results["command"] = "make bench-nlu " + " ".join(argv if argv is not None else sys.argv[1:])
     results["settings"] = {k: (_shown(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}

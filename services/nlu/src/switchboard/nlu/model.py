@@ -2,7 +2,7 @@
 
 With a sentence encoder, intents are a calibrated cascade: the n-gram model (about 0.5 ms) answers
 first and its ranking is kept when its top confidence reaches ``Acceptance.accept``; the other
-texts go to the joint n-gram + embedding model (about 3 ms) in one encoder call. ``accept`` is
+texts go to the joint n-gram + embedding model (about 1.5 ms) in one encoder call. ``accept`` is
 chosen on held-out predictions only (``calibration.choose_accept``) and is never below the fallback
 threshold, so an accepted answer never falls back and the threshold keeps applying to the joint
 model's confidences, on which it was calibrated.

@@ -92,6 +92,8 @@ class PieceCachedEncoder:
             return
         while capacity < rows:
             capacity *= 2
+        # Never past the cap (the zero row and ``max_pieces``), unless one text alone needs more.
+        capacity = max(rows, min(capacity, self._max_pieces + 1))
         for name in ("_projected", "_slot_products"):
             old = getattr(self, name)
             grown = np.zeros((capacity, *old.shape[1:]), dtype=np.float32)

@@ -134,7 +134,8 @@ def ensure(env: PyEnv) -> Path:
     proto_digest = _digest(*sorted(PROTO_DIR.rglob("*.proto")), env.lock)
     if not _marker(env, "proto").exists() or _marker(env, "proto").read_text() != proto_digest:
         run_checked(
-            [str(env.interpreter), "-m", "switchboard.core.protogen", "--proto-dir", str(PROTO_DIR), "--out", str(site)],
+            [str(env.interpreter), "-m", "switchboard.core.protogen"]
+            + ["--proto-dir", str(PROTO_DIR), "--out", str(site)],
             f"generating protobuf stubs in {env.name}",
         )
         _marker(env, "proto").write_text(proto_digest)
@@ -229,7 +230,8 @@ def _install_lock(env: PyEnv) -> None:
         wanted_file = env.root / "missing-wheels.txt"
         wanted_file.write_text("\n".join(missing) + "\n")
         run_logged(
-            f"downloading and building {len(missing)} wheels for {env.name} (Python {env.python}; first time takes minutes)",
+            f"downloading and building {len(missing)} wheels for {env.name} "
+            f"(Python {env.python}; first time takes minutes)",
             [*pip, "wheel", "--no-deps", "--use-pep517", "--no-cache-dir", "--progress-bar", "off",
              "--find-links", str(house), "-w", str(house), "-r", str(wanted_file)],
             env.root / "wheel.log",

@@ -171,7 +171,7 @@ class PieceCachedEncoder:
         features = np.empty((n, reference._EMB_DIM + _PROJECTED), dtype=np.float32)
         features[:, : reference._EMB_DIM] = self._embedding(np.asarray(ids, dtype=np.int64))
         second_in = np.zeros((n + 1, _CNN), dtype=np.float32)  # row n: the zero padding
-        for branch, (slots, offset) in enumerate(zip(_SLOTS, _SLOT_OFFSETS, strict=True)):
+        for branch, slots in enumerate(_SLOTS):
             columns = plan.columns[branch]
             hidden = self._slot_products[slot_rows[:, columns], plan.slot_index[branch]].sum(axis=1)
             hidden += backend.b1[branch]

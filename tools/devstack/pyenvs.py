@@ -133,10 +133,9 @@ def ensure(env: PyEnv) -> Path:
         pth.write_text(sources)
     proto_digest = _digest(*sorted(PROTO_DIR.rglob("*.proto")), env.lock)
     if not _marker(env, "proto").exists() or _marker(env, "proto").read_text() != proto_digest:
+        protogen = [str(env.interpreter), "-m", "switchboard.core.protogen"]
         run_checked(
-            [str(env.interpreter), "-m", "switchboard.core.protogen"]
-            + ["--proto-dir", str(PROTO_DIR), "--out", str(site)],
-            f"generating protobuf stubs in {env.name}",
+            [*protogen, "--proto-dir", str(PROTO_DIR), "--out", str(site)], f"generating protobuf stubs in {env.name}"
         )
         _marker(env, "proto").write_text(proto_digest)
         say(f"    protobuf stubs generated into {env.name}")

@@ -229,7 +229,7 @@ def _install_lock(env: PyEnv) -> None:
         wanted_file = env.root / "missing-wheels.txt"
         wanted_file.write_text("\n".join(missing) + "\n")
         run_logged(
-            f"downloading and building {len(missing)} wheels for {env.name} "
+            f"downloading and building {len(missing)} wheel{'s' if len(missing) > 1 else ''} for {env.name} "
             f"(Python {env.python}; first time takes minutes)",
             [*pip, "wheel", "--no-deps", "--use-pep517", "--no-cache-dir", "--progress-bar", "off",
              "--find-links", str(house), "-w", str(house), "-r", str(wanted_file)],
@@ -245,7 +245,7 @@ def _install_lock(env: PyEnv) -> None:
     )
     freed = prune_superseded(wanted, house)
     if freed:
-        say(f"    removed {freed / 1e9:.1f} GB of wheels the lock no longer pins from {house}")
+        say(f"    removed {freed / 1e6:.0f} MB of wheels the lock no longer pins from {house}")
 
 
 def ensure_all() -> dict[str, Path]:

@@ -10,13 +10,13 @@ from pathlib import Path
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.tenants import load_tenants
+from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.agents import load_agents
 from switchboard.handoff.assist import Assist
 from switchboard.handoff.console import Console
 from switchboard.handoff.floor_stream import FloorStream
 from switchboard.handoff.handoffs import Handoffs
 from switchboard.handoff.rules import load_rules
-from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.service import HandoffService, TenantSetup
 from switchboard.handoff.settings import Settings
 from switchboard.handoff.transcript import Transcript
@@ -60,7 +60,7 @@ async def wire(runtime: ServiceRuntime, settings: Settings, topics: Conversation
     runtime.consume(topics.outbound, service.on_outbound, group_id="switchboard-handoff-transcript")
     assist = Assist(settings.assist)
     runtime.on_close(assist.close)
-    floor = FloorStream(settings.floor, settings.kafka, topics)
+    floor = FloorStream(settings.floor, settings.kafka, topics, http_port=settings.http.port)
     runtime.background(floor.run)
     runtime.readiness.add("floor-stream", floor.readiness)
     Console(service, settings.console, assist, floor).install(runtime.http_app)

@@ -16,6 +16,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
@@ -30,6 +31,10 @@ from switchboard.handoff.sessions import COOKIE, Session, SessionSigner
 from switchboard.handoff.settings import ConsoleSettings
 
 log = get_logger(__name__)
+
+# A replica passing a floor request on to the replica that holds the tenant's tables: answer from yours.
+FLOOR_FORWARDED = "X-Floor-Forwarded"
+FLOOR_FORWARD_TIMEOUT_S = 3.0
 
 STATIC = {"console.js": "application/javascript", "console.css": "text/css"}
 SECURITY_HEADERS = {
@@ -87,6 +92,7 @@ class Console:
         self._assist = assist
         self._signer = SessionSigner(settings.session_secret.get_secret_value(), settings.session_ttl_s)
         self._closing = asyncio.Event()
+        self._peers: aiohttp.ClientSession | None = None  # to other replicas, made on first use
 
     async def _on_shutdown(self, app: web.Application) -> None:
         # Live streams never end by themselves: end them so the server can drain.
@@ -95,6 +101,7 @@ class Console:
     def install(self, app: web.Application) -> None:
         app.middlewares.append(_security_headers)
         app.on_shutdown.append(self._on_shutdown)
+        app.on_cleanup.append(self._close_peers)
         app.router.add_routes([
             web.get("/console", self.page),
             web.get("/console/static/{name}", self.static),
@@ -197,15 +204,43 @@ class Console:
         return _json({"waiting": waiting, "mine": mine, "agents": colleagues, "queues": rules.queue_names})
 
     async def floor(self, request: web.Request, agent: Agent) -> web.Response:
-        """Supervisors only: the tenant's live figures from the floor stream's tables, and the queue right now."""
+        """Supervisors only: the tenant's live figures from the floor stream's tables, and the queue right now.
+
+        The tables of a tenant are on one replica; any other replica passes the request on to it (the
+        session cookie is signed with the secret all replicas share) and answers with what it says.
+        """
         if agent.role != "supervisor":
             return _json({"error": "supervisors only"}, 403)
         tenant_id = agent.tenant_id
+        owner = None if request.headers.get(FLOOR_FORWARDED) else self._floor.owner_url(tenant_id)
+        if owner is not None:
+            answer = await self._ask_floor_owner(owner, request.cookies.get(COOKIE, ""))
+            if answer is not None:
+                return _json(answer)
         figures = self._floor.figures(tenant_id, self._service.clock()).as_dict()
         queued = await asyncio.to_thread(self._service.store.queued, tenant_id)
         online = await asyncio.to_thread(self._service.store.agents.online, tenant_id)
-        return _json({**figures, "recovering": self._floor.recovering, "waiting_now": len(queued),
+        # Without the owner's answer the figures here are not the tenant's: shown as still recovering.
+        return _json({**figures, "recovering": self._floor.recovering or owner is not None,
+                      "answered_by": self._floor.url, "waiting_now": len(queued),
                       "agents_online": sum(1 for a in online if a.role == "agent")})
+
+    async def _ask_floor_owner(self, owner: str, cookie: str) -> dict[str, Any] | None:
+        if self._peers is None:
+            self._peers = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=FLOOR_FORWARD_TIMEOUT_S))
+        try:
+            async with self._peers.get(f"{owner}/console/api/floor",
+                                       headers={FLOOR_FORWARDED: "1", "Cookie": f"{COOKIE}={cookie}"}) as response:
+                if response.status == 200:
+                    return await response.json()
+                log.warning("console.floor.owner_refused", owner=owner, status=response.status)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            log.warning("console.floor.owner_unreachable", owner=owner, error=type(error).__name__)
+        return None
+
+    async def _close_peers(self, app: web.Application) -> None:
+        if self._peers is not None:
+            await self._peers.close()
 
     async def _visible(self, agent: Agent, handoff_id: str) -> dict[str, Any]:
         """The handoff if this agent may read it (theirs, waiting for their skills, or any for a supervisor)."""

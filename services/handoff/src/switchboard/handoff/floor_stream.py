@@ -14,15 +14,22 @@ Tables (memory store; each backed by the changelog topic ``<app id>-<table>-chan
 from it on start): ``seen`` (event ids, tumbling windows by event time that expire after twice the
 dedup window), ``conversations``, ``customers``, ``tenants``. The conversation path itself stays on
 aiokafka with explicit commits; this stream only reads, so a faust restart loses no conversation.
+
+A tenant's figures live on the replica that owns its partition of ``<app id>-events`` (standby copies
+are kept for a fast takeover, but faust does not read from them). Each replica advertises its HTTP
+address in the group's assignment (faust's ``canonical_url``), so ``owner_url`` tells another replica
+where to ask.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import datetime, timezone
 from typing import Any
 
 import faust
+from aiokafka.partitioner import DefaultPartitioner
 from google.protobuf.message import DecodeError, Message
 
 from switchboard.core.contracts import Envelope, HandoffEvent, HandoffReason, MessageReceived, ReplyReady, ReplySource
@@ -68,9 +75,12 @@ def normalise(message: Message) -> FloorEvent | None:
 class FloorStream:
     """One faust app over ``topics`` whose tables hold every tenant's floor figures."""
 
-    def __init__(self, settings: FloorSettings, kafka: KafkaSettings, topics: ConversationTopics) -> None:
+    def __init__(
+        self, settings: FloorSettings, kafka: KafkaSettings, topics: ConversationTopics, http_port: int = 0
+    ) -> None:
         self.settings = settings
         self._sources: dict[str, Topic[Any]] = {t.name: t for t in (topics.inbound, topics.outbound, topics.handoff)}
+        self.url = f"http://{settings.advertised_host or socket.gethostname()}:{http_port}"
         self.app = faust.App(
             settings.app_id,
             broker=[f"kafka://{address.strip()}" for address in kafka.bootstrap_servers.split(",")],
@@ -82,6 +92,7 @@ class FloorStream:
             table_standby_replicas=settings.standby_replicas,
             consumer_auto_offset_reset="earliest",
             processing_guarantee="at_least_once",
+            canonical_url=self.url,
         )
         self._events = self.app.topic(f"{settings.app_id}-events", internal=True, partitions=settings.partitions,
                                       key_serializer="raw", value_serializer="json")
@@ -124,6 +135,19 @@ class FloorStream:
 
     def figures(self, tenant_id: str, now: datetime) -> Figures:
         return self.ledger.figures(tenant_id, now.timestamp())
+
+    def owner_url(self, tenant_id: str) -> str | None:
+        """The advertised URL of the other replica whose tables hold ``tenant_id``; None when that is this
+        replica, or while no assignment is known (a rebalance, or the stream not started)."""
+        partitions = self.settings.partitions
+        # The partition faust's producer sent the tenant's events to (aiokafka's default partitioner);
+        # the tables' changelogs are partitioned as the events topic is.
+        partition = DefaultPartitioner()(tenant_id.encode(), list(range(partitions)), list(range(partitions)))
+        changelog = self.ledger.tenants.changelog_topic.get_topic_name()
+        for url, assigned in self.app.assignor.tables_metadata().items():
+            if partition in assigned.get(changelog, ()):
+                return None if url.rstrip("/") == self.url else url.rstrip("/")
+        return None
 
     @property
     def recovering(self) -> bool:

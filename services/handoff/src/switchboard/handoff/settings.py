@@ -34,7 +34,12 @@ class FloorSettings(BaseModel):
     partitions: int = Field(6, ge=1, description="partitions of the stream's internal and changelog topics")
     replication_factor: int = Field(1, ge=1, description="replication factor of the stream's internal topics")
     standby_replicas: int = Field(
-        1, ge=0, description="standby copies of the tables on other replicas; replicas - 1 lets every replica answer"
+        1, ge=0, description="standby copies of the tables on other replicas, for a fast takeover after a rebalance"
+    )
+    advertised_host: str = Field(
+        "",
+        description="host name or IP at which the other replicas reach this one's HTTP port, to ask it for the "
+        "figures of the tenants whose tables it holds; empty: this machine's host name",
     )
     dedup_window_s: float = Field(24 * 3600, gt=0, description="how long event ids are remembered to drop redeliveries")
 

@@ -39,9 +39,9 @@ from switchboard.core.contracts import (
 )
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
+from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.app import wire
 from switchboard.handoff.floor_stream import FloorStream
-from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.service import HandoffService
 from switchboard.handoff.settings import AssistSettings, ConsoleSettings, FloorSettings, Settings
 
@@ -120,6 +120,7 @@ class HandoffNode:
     port: int = 0
     presence_timeout_s: float = 30.0
     generator_address: str = "127.0.0.1:1"
+    floor_standby_replicas: int = 0
 
     async def start(self) -> HandoffNode:
         self.port = self.port or free_port()
@@ -129,7 +130,8 @@ class HandoffNode:
                                     sweep_interval_s=3600),
             assist=AssistSettings(generator_address=self.generator_address, timeout_s=2.0), drain_timeout_s=5,
             # The floor stream's group and topics are private to these topics, and kept across restarts.
-            floor=FloorSettings(app_id=f"floor.{self.topics.inbound.name}", partitions=2, standby_replicas=0),
+            floor=FloorSettings(app_id=f"floor.{self.topics.inbound.name}", partitions=2,
+                                standby_replicas=self.floor_standby_replicas, advertised_host="127.0.0.1"),
         )
         self.runtime = ServiceRuntime("handoff", self.settings)
         wired = await wire(self.runtime, self.settings, self.topics)

@@ -55,8 +55,8 @@ from bench.generator.ragstats import (
     load_cache_set,
     load_off_topic,
     load_retrieval_set,
-    rate,
     ranking_scores,
+    rate,
     render_markdown,
     unknown_labels,
 )

@@ -9,8 +9,8 @@ dialogue service would publish is published here. A stand-in generator answers a
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import grpc
@@ -18,11 +18,24 @@ import pytest
 
 from switchboard.api.generator.v1 import generator_service_pb2 as pb
 from switchboard.api.generator.v1 import generator_service_pb2_grpc as pb_grpc
-from switchboard.core.contracts import HandoffDecision, HandoffReason, Language, MessageReceived, ReplyDecided, caused_envelope
+from switchboard.core.contracts import (
+    HandoffDecision,
+    HandoffReason,
+    Language,
+    MessageReceived,
+    ReplyDecided,
+    caused_envelope,
+)
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
-from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY
-from switchboard.core.topics import ConversationTopics
+from switchboard.core.topics import (
+    HANDOFF_EVENTS,
+    MESSAGE_RECEIVED,
+    MESSAGE_UNDERSTOOD,
+    REPLY_DECIDED,
+    REPLY_READY,
+    ConversationTopics,
+)
 from switchboard.handoff.testing import DEMO_PASSWORDS, HandoffNode, free_port, tenants_copy, understood
 from switchboard.ingest.testing import echo
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import aiohttp
-
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from pymongo import MongoClient

@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 
 from switchboard.core.testing.plugin import repo_root
-from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY
-from switchboard.core.topics import ConversationTopics
+from switchboard.core.topics import (
+    HANDOFF_EVENTS,
+    MESSAGE_RECEIVED,
+    MESSAGE_UNDERSTOOD,
+    REPLY_DECIDED,
+    REPLY_READY,
+    ConversationTopics,
+)
 from switchboard.handoff.testing import HandoffNode, tenants_copy
 
 

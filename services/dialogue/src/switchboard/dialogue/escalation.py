@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,8 +22,6 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
-from rasa.core.policies.policy import Policy, PolicyPrediction
 
 HANDOFF_ACTION = "action_handoff"
 FALLBACK_INTENT = "nlu_fallback"

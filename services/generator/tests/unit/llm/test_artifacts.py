@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from switchboard.generator.llm import ModelArtifactError, ModelSettings, ensure_default_model
-from switchboard.generator.llm import artifacts
+from switchboard.generator.llm import ModelArtifactError, ModelSettings, artifacts, ensure_default_model
 
 GGUF = "Tiny.Q4_1.gguf"
 

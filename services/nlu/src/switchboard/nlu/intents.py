@@ -17,6 +17,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+
 from switchboard.nlu.encoders import get_encoder
 from switchboard.nlu.stored import RebuiltOnLoad
 from switchboard.nlu.tokens import normalise, words

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
+
 from switchboard.core.contracts import Emotion, Entity, IntentScore, Understanding
 from switchboard.nlu import language
 from switchboard.nlu.calibration import Acceptance, Calibration, choose_accept, choose_threshold, held_out

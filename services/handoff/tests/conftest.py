@@ -9,14 +9,7 @@ from typing import Any
 import pytest
 
 from switchboard.core.testing.plugin import repo_root
-from switchboard.core.topics import (
-    HANDOFF_EVENTS,
-    MESSAGE_RECEIVED,
-    MESSAGE_UNDERSTOOD,
-    REPLY_DECIDED,
-    REPLY_READY,
-    ConversationTopics,
-)
+from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.testing import HandoffNode, tenants_copy
 
 
@@ -27,14 +20,9 @@ def tenants_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-async def handoff_topics(private_topic) -> ConversationTopics:
-    return ConversationTopics(
-        decided=await private_topic(REPLY_DECIDED),
-        inbound=await private_topic(MESSAGE_RECEIVED),
-        understood=await private_topic(MESSAGE_UNDERSTOOD),
-        outbound=await private_topic(REPLY_READY),
-        handoff=await private_topic(HANDOFF_EVENTS),
-    )
+def handoff_topics(conversation_topics: ConversationTopics) -> ConversationTopics:
+    """The handoff nodes' topics: private copies of every conversation topic."""
+    return conversation_topics
 
 
 @pytest.fixture()

@@ -7,6 +7,7 @@ test stack itself with the project's devstack tool and stops it at the end of th
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import pytest
 from switchboard.core.kafka import ensure_topics
 from switchboard.core.settings import KafkaSettings, MongoSettings
 from switchboard.core.testing.harness import TopicHarness
-from switchboard.core.topics import Topic
+from switchboard.core.topics import ConversationTopics, Topic
 
 KAFKA_ENV = "SWITCHBOARD_TEST_KAFKA_BOOTSTRAP"
 MONGO_ENV = "SWITCHBOARD_TEST_MONGO_URI"
@@ -91,3 +92,12 @@ async def private_topic(kafka_settings: KafkaSettings) -> AsyncIterator[Callable
         return made[topic.name]
 
     yield make
+
+
+@pytest.fixture()
+async def conversation_topics(private_topic: Callable[[Topic[Any]], Any]) -> ConversationTopics:
+    """Private copies of every conversation topic: the same copies ``private_topic`` hands out in this test."""
+    declared = ConversationTopics()
+    return ConversationTopics(
+        **{field.name: await private_topic(getattr(declared, field.name)) for field in dataclasses.fields(declared)}
+    )

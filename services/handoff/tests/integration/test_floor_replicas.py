@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from aiokafka.partitioner import DefaultPartitioner
-
 from switchboard.core.testing.harness import wait_until
+from switchboard.handoff.floor_stream import tenant_partition
 from switchboard.handoff.testing import HandoffNode, console_login, customer_message
 
 TENANTS = {"demo": 3, "acme": 2}  # conversations each
-
-
-def _partition(tenant: str, partitions: int = 2) -> int:
-    every = list(range(partitions))
-    return DefaultPartitioner()(tenant.encode(), every, every)
 
 
 async def _floor(node: HandoffNode, tenant: str) -> dict:
@@ -26,7 +20,7 @@ async def _floor(node: HandoffNode, tenant: str) -> dict:
 
 
 async def test_each_replica_answers_for_the_tenants_whose_tables_the_other_holds(make_node, kafka_harness) -> None:
-    assert {_partition(t) for t in TENANTS} == {0, 1}, "the tenants must be on different partitions"
+    assert {tenant_partition(t, 2) for t in TENANTS} == {0, 1}, "the tenants must be on different partitions"
     first = await make_node(floor_standby_replicas=1)
     second = await make_node(floor_standby_replicas=1)
     await kafka_harness.send(

@@ -72,6 +72,16 @@ def normalise(message: Message) -> FloorEvent | None:
     return None
 
 
+_PARTITIONER = DefaultPartitioner()
+
+
+def tenant_partition(tenant_id: str, partitions: int) -> int:
+    """The partition of ``<app id>-events`` that faust's producer sends a tenant's events to (they are
+    keyed by tenant; aiokafka's default partitioner)."""
+    every = list(range(partitions))
+    return _PARTITIONER(tenant_id.encode(), every, every)
+
+
 class FloorStream:
     """One faust app over ``topics`` whose tables hold every tenant's floor figures."""
 
@@ -139,10 +149,8 @@ class FloorStream:
     def owner_url(self, tenant_id: str) -> str | None:
         """The advertised URL of the other replica whose tables hold ``tenant_id``; None when that is this
         replica, or while no assignment is known (a rebalance, or the stream not started)."""
-        partitions = self.settings.partitions
-        # The partition faust's producer sent the tenant's events to (aiokafka's default partitioner);
-        # the tables' changelogs are partitioned as the events topic is.
-        partition = DefaultPartitioner()(tenant_id.encode(), list(range(partitions)), list(range(partitions)))
+        # The tables' changelogs are partitioned as the events topic is.
+        partition = tenant_partition(tenant_id, self.settings.partitions)
         changelog = self.ledger.tenants.changelog_topic.get_topic_name()
         for url, assigned in self.app.assignor.tables_metadata().items():
             if partition in assigned.get(changelog, ()):

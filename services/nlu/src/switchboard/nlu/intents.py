@@ -96,10 +96,13 @@ class IntentClassifier(RebuiltOnLoad):
         if self.encoder != "none":
             matrix = hstack([matrix, csr_matrix(self._embed(texts))]).tocsr()
         svm.fit(matrix, list(intents))
-        self._compile()
+        self._rebuild()
         return self
 
-    def _compile(self) -> None:
+    # The tables are derived from the fitted pipeline: rebuilt on load.
+    _derived = ("_tables", "_embedding_weights", "_intercept")
+
+    def _rebuild(self) -> None:
         """Flattens the fitted model into lookup tables: scikit-learn's per-call checks cost
         about ten times the arithmetic of one short text."""
         svm: LinearSVC = self.pipeline.named_steps["classifier"]
@@ -119,13 +122,6 @@ class IntentClassifier(RebuiltOnLoad):
             offset += len(vocabulary)
         self._embedding_weights = weights[:, offset:].T if self.encoder != "none" else None
         self._intercept = intercept
-
-    # The tables are derived from the fitted pipeline: rebuilt on load.
-    _derived = ("_tables", "_embedding_weights", "_intercept")
-
-    def _rebuild(self) -> None:
-        if hasattr(self.pipeline.named_steps["classifier"], "coef_"):
-            self._compile()
 
     def _margins_one(self, text: str) -> np.ndarray:
         margins = self._intercept.copy()

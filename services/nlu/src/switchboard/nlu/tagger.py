@@ -82,20 +82,18 @@ class EntityTagger(RebuiltOnLoad):
             return self
         self._model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
         self._model.fit(self._vectorizer.fit_transform(rows), labels)
-        self._compile()
+        self._rebuild()
         return self
 
-    def _compile(self) -> None:
-        """Per-token scoring by table lookup; scikit-learn's per-call checks would cost milliseconds."""
-        assert self._model is not None
-        self._weights = np.ascontiguousarray(self._model.coef_.T, dtype=np.float64)  # one row per feature
-        self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
-
+    # Rebuilt on load; ``_columns`` is the layout of older stored models, dropped when stored again.
     _derived = ("_columns", "_weights", "_intercept")
 
     def _rebuild(self) -> None:
-        if self._model is not None:
-            self._compile()
+        """Per-token scoring by table lookup; scikit-learn's per-call checks would cost milliseconds."""
+        if self._model is None:
+            return
+        self._weights = np.ascontiguousarray(self._model.coef_.T, dtype=np.float64)  # one row per feature
+        self._intercept = np.asarray(self._model.intercept_, dtype=np.float64)
 
     def _probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
         scores = np.tile(self._intercept, (len(rows), 1))

@@ -10,7 +10,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("ingest", "nlu", "dialogue", "generator", "handoff")
-PREFIXES = {"ingest": "INGEST_", "nlu": "NLU_", "dialogue": "DIALOGUE_", "generator": "GENERATOR_", "handoff": "HANDOFF_"}
+PREFIXES = {
+    "ingest": "INGEST_",
+    "nlu": "NLU_",
+    "dialogue": "DIALOGUE_",
+    "generator": "GENERATOR_",
+    "handoff": "HANDOFF_",
+}
 SKELETON_FILES = (
     "pyproject.toml",
     "README.md",
@@ -55,7 +61,11 @@ def test_entry_point_settings_and_errors_follow_the_convention(name: str) -> Non
     errors = ast.parse((package / "errors.py").read_text())
     error_classes = {node.name for node in errors.body if isinstance(node, ast.ClassDef)}
     root_error = f"{name.capitalize() if name != 'nlu' else 'Nlu'}Error"
-    assert {root_error, root_error.replace("Error", "RetryableError"), root_error.replace("Error", "PermanentError")} <= error_classes
+    assert {
+        root_error,
+        root_error.replace("Error", "RetryableError"),
+        root_error.replace("Error", "PermanentError"),
+    } <= error_classes
 
     app = (package / "app.py").read_text()
     assert re.search(r"^(async )?def build\(runtime: ServiceRuntime, settings: Settings\)", app, re.M)

@@ -55,7 +55,9 @@ def baseline_model(cache_dir: Path) -> Path:
 
     nlu_data = TENANT / "nlu" / "nlu.yml"
     digest = hashlib.sha256(
-        (assistant_digest(TENANT / "assistant") + (HERE / "baseline_config.yml").read_text() + nlu_data.read_text()).encode()
+        (
+            assistant_digest(TENANT / "assistant") + (HERE / "baseline_config.yml").read_text() + nlu_data.read_text()
+        ).encode()
     ).hexdigest()[:20]
     target = cache_dir / f"baseline-{digest}.tar.gz"
     if target.exists():
@@ -102,7 +104,9 @@ async def bare(agent, conversations: int) -> Summary:
             begin = time.perf_counter()
             await agent.handle_text(step.text, sender_id=conversation)
             samples.append(time.perf_counter() - begin)
-    return Summary.of("bare Rasa: Agent.handle_text, Rasa NLU, in-memory tracker", samples, time.perf_counter() - started)
+    return Summary.of(
+        "bare Rasa: Agent.handle_text, Rasa NLU, in-memory tracker", samples, time.perf_counter() - started
+    )
 
 
 async def growth(handle: Callable[[str, Step], Awaitable[object]], turns: int, repeats: int) -> list[list[float]]:
@@ -203,11 +207,16 @@ async def run(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.dialogue", description=__doc__.splitlines()[0])
-    parser.add_argument("--mongo-uri", default=os.environ.get("SWITCHBOARD_TEST_MONGO_URI", "mongodb://127.0.0.1:27017/"))
+    parser.add_argument(
+        "--mongo-uri", default=os.environ.get("SWITCHBOARD_TEST_MONGO_URI", "mongodb://127.0.0.1:27017/")
+    )
     parser.add_argument("--conversations", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--out", type=Path, default=HERE / "results" / "latest.md", help="the report; its figures go next to it as .json"
+        "--out",
+        type=Path,
+        default=HERE / "results" / "latest.md",
+        help="the report; its figures go next to it as .json",
     )
     args = parser.parse_args()
     report, figures = asyncio.run(run(args))

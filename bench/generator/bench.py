@@ -87,7 +87,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"per request; all requests of a level arrive at once. Run {report['started']}"
         f"{_load_note(report['machine'])}.",
         "",
-        "| concurrent | baseline tok/s | runtime tok/s | speedup | baseline TTFT p50 / max (s) | runtime TTFT p50 / max (s) | same text |",
+        "| concurrent | baseline tok/s | runtime tok/s | speedup "
+        "| baseline TTFT p50 / max (s) | runtime TTFT p50 / max (s) | same text |",
         "|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for level in report["levels"]:
@@ -158,7 +159,9 @@ async def run_baseline(loaded: Any, prompts: Sequence[list[int]], max_new_tokens
     return samples, time.monotonic() - arrived
 
 
-async def run_runtime(generator: Any, loaded: Any, questions: Sequence[str], max_new_tokens: int) -> tuple[list[Sample], float]:
+async def run_runtime(
+    generator: Any, loaded: Any, questions: Sequence[str], max_new_tokens: int
+) -> tuple[list[Sample], float]:
     """All requests streamed at once through the runtime."""
     from switchboard.generator.llm import ChatMessage
 

@@ -49,20 +49,33 @@ async def timed(coro) -> tuple[float, object]:
 
 async def run(args: argparse.Namespace) -> dict:
     kafka = KafkaSettings(bootstrap_servers=os.environ.get("SWITCHBOARD_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
-    mongo = MongoSettings(uri=os.environ.get("SWITCHBOARD_TEST_MONGO_URI", "mongodb://127.0.0.1:27117/"),
-                          database=f"bench_{uuid.uuid4().hex[:8]}")
+    mongo = MongoSettings(
+        uri=os.environ.get("SWITCHBOARD_TEST_MONGO_URI", "mongodb://127.0.0.1:27117/"),
+        database=f"bench_{uuid.uuid4().hex[:8]}",
+    )
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
-    topics = {name: topic.renamed(prefix + topic.name)
-              for name, topic in (("inbound", MESSAGE_RECEIVED), ("outbound", REPLY_READY), ("handoff", HANDOFF_EVENTS))}
+    topics = {
+        name: topic.renamed(prefix + topic.name)
+        for name, topic in (("inbound", MESSAGE_RECEIVED), ("outbound", REPLY_READY), ("handoff", HANDOFF_EVENTS))
+    }
     await ensure_topics(kafka, list(topics.values()))
-    node = IngestNode(kafka=kafka, mongo=mongo, responder=Responder(), repo=Path.cwd(),
-                      settings_overrides={"limits": {"customer_per_minute": 100000, "tenant_per_minute": 1000000}},
-                      extra_routes=[web.post("/bench/echo", echo)], **topics)
+    node = IngestNode(
+        kafka=kafka,
+        mongo=mongo,
+        responder=Responder(),
+        repo=Path.cwd(),
+        settings_overrides={"limits": {"customer_per_minute": 100000, "tenant_per_minute": 1000000}},
+        extra_routes=[web.post("/bench/echo", echo)],
+        **topics,
+    )
     async with node, aiohttp.ClientSession() as http:
         base = node.base_url
         for _ in range(5):  # warm up connections, topic metadata and the database
-            await http.post(f"{base}/webhooks/rest/webhook", json={"sender": "warm", "message": "hi"},
-                            headers={"Authorization": f"Bearer {REST_KEY}"})
+            await http.post(
+                f"{base}/webhooks/rest/webhook",
+                json={"sender": "warm", "message": "hi"},
+                headers={"Authorization": f"Bearer {REST_KEY}"},
+            )
         sem = asyncio.Semaphore(args.concurrency)
 
         async def bounded(coro):
@@ -81,9 +94,14 @@ async def run(args: argparse.Namespace) -> dict:
             return await asyncio.gather(*copies)
 
         async def rest_once(i: int) -> float:
-            seconds, _ = await timed(_post(http, f"{base}/webhooks/rest/webhook",
-                                           json.dumps({"sender": f"r{i}", "message": f"hello {i} 👋"}).encode(),
-                                           headers={"Authorization": f"Bearer {REST_KEY}", "Content-Type": "application/json"}))
+            seconds, _ = await timed(
+                _post(
+                    http,
+                    f"{base}/webhooks/rest/webhook",
+                    json.dumps({"sender": f"r{i}", "message": f"hello {i} 👋"}).encode(),
+                    headers={"Authorization": f"Bearer {REST_KEY}", "Content-Type": "application/json"},
+                )
+            )
             return seconds
 
         n = args.messages
@@ -95,9 +113,11 @@ async def run(args: argparse.Namespace) -> dict:
         answered = [sum(1 for _, body in results if body != "success") for results in storms]
         inbound = node.db["inbound_messages"].count_documents({"channel": 2})
         node.client.drop_database(mongo.database)
-    summaries = [Summary.of("bare HTTP echo (baseline)", baseline),
-                 Summary.of("WeChat ack, 4x retry storm (each copy)", acks),
-                 Summary.of("REST webhook round trip", rest)]
+    summaries = [
+        Summary.of("bare HTTP echo (baseline)", baseline),
+        Summary.of("WeChat ack, 4x retry storm (each copy)", acks),
+        Summary.of("REST webhook round trip", rest),
+    ]
     return {
         "summaries": summaries,
         "messages": n,
@@ -120,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=200, help="messages per scenario")
     parser.add_argument("--concurrency", type=int, default=8, help="requests (or storms) in flight")
     parser.add_argument(
-        "--out", type=Path, default=RESULTS, help="where latest.json and latest.md are written (default: bench/ingest/results)"
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="where latest.json and latest.md are written (default: bench/ingest/results)",
     )
     args = parser.parse_args(argv)
     configure_logging(LogSettings(level="WARNING"), "bench-ingest")
@@ -135,14 +158,19 @@ def main(argv: list[str] | None = None) -> int:
         "",
         markdown(summaries, "bare HTTP echo (baseline)"),
         "",
-        f"WeChat: {result['wechat_messages_published']} messages published for {result['messages']} storms of 4 copies; "
-        f"passive answers per storm: {result['wechat_passive_answers_per_message']} (1 = answered once, 0 = left to the API)",
+        f"WeChat: {result['wechat_messages_published']} messages published for {result['messages']} storms "
+        f"of 4 copies; passive answers per storm: {result['wechat_passive_answers_per_message']} "
+        "(1 = answered once, 0 = left to the API)",
     ]
     text = "\n".join(report) + "\n"
     sys.stdout.write(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(text)
-    payload = {**result, "load_average": os.getloadavg(), "summaries": [dataclasses.asdict(summary) for summary in summaries]}
+    payload = {
+        **result,
+        "load_average": os.getloadavg(),
+        "summaries": [dataclasses.asdict(summary) for summary in summaries],
+    }
     (args.out / "latest.json").write_text(json.dumps(payload, indent=2))
     return 0 if result["wechat_messages_published"] == result["messages"] else 1
 

@@ -43,7 +43,7 @@ class StandInGenerator(pb_grpc.GeneratorServiceServicer):
     def __init__(self) -> None:
         self.requests: list[pb.GenerateRequest] = []
 
-    async def Generate(self, request: pb.GenerateRequest, context):  # noqa: N802 - gRPC method name
+    async def Generate(self, request: pb.GenerateRequest, context):
         self.requests.append(request)
         yield pb.GenerateResponse(delta=SUGGESTION[:10])
         yield pb.GenerateResponse(delta=SUGGESTION[10:], done=True, text=SUGGESTION)
@@ -70,10 +70,21 @@ async def console(
     tenants = tenants_copy(repo_root(), tmp_path / "handoff-tenants")
     # Agents on duty around the clock, so the console runs on the real clock whenever the test runs.
     tenant_file = tenants / "demo" / "tenant.yaml"
-    tenant_file.write_text(tenant_file.read_text(encoding="utf-8").replace('start: "09:00"', 'start: "00:00"')
-                           .replace('end: "21:00"', 'end: "23:59"'), encoding="utf-8")
-    handoff = HandoffNode(kafka=kafka_settings, mongo=mongo_settings, tenants_dir=tenants, topics=topics,
-                          port=free_port(), generator_address=generator[0], clock=lambda: datetime.now(timezone.utc))
+    tenant_file.write_text(
+        tenant_file.read_text(encoding="utf-8")
+        .replace('start: "09:00"', 'start: "00:00"')
+        .replace('end: "21:00"', 'end: "23:59"'),
+        encoding="utf-8",
+    )
+    handoff = HandoffNode(
+        kafka=kafka_settings,
+        mongo=mongo_settings,
+        tenants_dir=tenants,
+        topics=topics,
+        port=free_port(),
+        generator_address=generator[0],
+        clock=lambda: datetime.now(timezone.utc),
+    )
     await handoff.start()
     yield handoff
     await handoff.stop()
@@ -109,7 +120,9 @@ async def agent_page(browser, console: HandoffNode, agent_id: str):
     return page
 
 
-async def test_agent_accepts_replies_and_hands_back_to_the_bot(browser, node, console, kafka_harness, generator, tmp_path) -> None:
+async def test_agent_accepts_replies_and_hands_back_to_the_bot(
+    browser, node, console, kafka_harness, generator, tmp_path
+) -> None:
     shots = screenshots(tmp_path)
     handed_off: set[str] = set()
 
@@ -126,14 +139,19 @@ async def test_agent_accepts_replies_and_hands_back_to_the_bot(browser, node, co
     await say(customer, "订单 SB1003 退款还没到！我要找人工 <b>现在</b> 😡")
     message = await wait_until(lambda: next((m for m in node.responder.received if "SB1003" in m.text), None))
     handed_off.add(message.envelope.conversation_id)
-    await kafka_harness.send(console.topics.understood,
-                             understood(message, intent="refund_status", entities={"order_id": "SB1003"}))
+    await kafka_harness.send(
+        console.topics.understood, understood(message, intent="refund_status", entities={"order_id": "SB1003"})
+    )
     decided = ReplyDecided(
-        envelope=caused_envelope(message.envelope, "decided"), message=message, language=Language.LANGUAGE_ZH,
-        handoff=HandoffDecision(reasons=[HandoffReason.HANDOFF_REASON_CUSTOMER_REQUEST,
-                                         HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION],
-                                topic="refund_status", language=Language.LANGUAGE_ZH,
-                                summary="客户催退款（订单 SB1003），情绪激动，要求人工。"),
+        envelope=caused_envelope(message.envelope, "decided"),
+        message=message,
+        language=Language.LANGUAGE_ZH,
+        handoff=HandoffDecision(
+            reasons=[HandoffReason.HANDOFF_REASON_CUSTOMER_REQUEST, HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION],
+            topic="refund_status",
+            language=Language.LANGUAGE_ZH,
+            summary="客户催退款（订单 SB1003），情绪激动，要求人工。",
+        ),
     )
     await kafka_harness.send(console.topics.decided, decided)
     await customer.locator(f"{WIDGET} [data-testid=handoff]").wait_for(timeout=15000)
@@ -171,7 +189,9 @@ async def test_agent_accepts_replies_and_hands_back_to_the_bot(browser, node, co
     assert any(e.WhichOneof("event") == "returned_to_bot" for e in events)
     handed_off.discard(message.envelope.conversation_id)  # the dialogue service resumes on returned_to_bot
     await say(customer, "还有一个问题")
-    await customer.locator(f"{WIDGET} [data-testid=reply] .bubble", has_text="echo: 还有一个问题").wait_for(timeout=15000)
+    await customer.locator(f"{WIDGET} [data-testid=reply] .bubble", has_text="echo: 还有一个问题").wait_for(
+        timeout=15000
+    )
     await customer.screenshot(path=str(shots / "widget-back-to-bot.png"))
 
     # The supervisor's floor counts the conversation as handed off, with its reasons.

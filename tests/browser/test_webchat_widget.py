@@ -130,30 +130,53 @@ async def test_handoff_shows_queue_position_then_the_agent(browser, node, tmp_pa
     await say(page, "I want a human")
     await replies(page).first.wait_for()
     [message] = node.responder.received
-    await node.publish_handoff(HandoffEvent(envelope=caused_envelope(message.envelope, "q"),
-                                            queued=HandoffQueued(queue="general", position=2, estimated_wait_seconds=90)))
+    await node.publish_handoff(
+        HandoffEvent(
+            envelope=caused_envelope(message.envelope, "q"),
+            queued=HandoffQueued(queue="general", position=2, estimated_wait_seconds=90),
+        )
+    )
     banner = page.locator(f"{WIDGET} [data-testid=handoff]")
     await page.wait_for_function(
-        "() => document.querySelector('#switchboard-chat').shadowRoot.querySelector('.banner').textContent.includes('number 2')"
+        "() => document.querySelector('#switchboard-chat')"
+        ".shadowRoot.querySelector('.banner').textContent.includes('number 2')"
     )
-    await node.publish_handoff(HandoffEvent(envelope=caused_envelope(message.envelope, "a"),
-                                            assigned=AgentAssigned(agent_id="a1", agent_name="Li Na")))
+    await node.publish_handoff(
+        HandoffEvent(
+            envelope=caused_envelope(message.envelope, "a"), assigned=AgentAssigned(agent_id="a1", agent_name="Li Na")
+        )
+    )
     await page.wait_for_function(
-        "() => document.querySelector('#switchboard-chat').shadowRoot.querySelector('.banner').textContent.includes('Li Na')"
+        "() => document.querySelector('#switchboard-chat')"
+        ".shadowRoot.querySelector('.banner').textContent.includes('Li Na')"
     )
     assert "connected to Li Na" in await banner.text_content()
-    await node.publish_reply(reply_to(message, "Hi, this is Li Na. Let me check that for you.",
-                                      source=ReplySource.REPLY_SOURCE_AGENT, agent_name="Li Na", step="agent"))
+    await node.publish_reply(
+        reply_to(
+            message,
+            "Hi, this is Li Na. Let me check that for you.",
+            source=ReplySource.REPLY_SOURCE_AGENT,
+            agent_name="Li Na",
+            step="agent",
+        )
+    )
     agent = page.locator(f"{WIDGET} [data-testid=reply] .who", has_text="Li Na")
     await agent.wait_for()
     await page.screenshot(path=str(screenshots(tmp_path) / "widget-handoff.png"))
     await context.close()
 
 
-@pytest.mark.parametrize(("name", "width", "height", "locale"), [
-    ("desktop", 1280, 800, "en-US"), ("mobile", 390, 844, "en-US"), ("mobile-zh", 390, 844, "zh-CN"),
-])
-async def test_widget_layout_fits_desktop_and_mobile(browser, node, tmp_path: Path, name, width, height, locale) -> None:
+@pytest.mark.parametrize(
+    ("name", "width", "height", "locale"),
+    [
+        ("desktop", 1280, 800, "en-US"),
+        ("mobile", 390, 844, "en-US"),
+        ("mobile-zh", 390, 844, "zh-CN"),
+    ],
+)
+async def test_widget_layout_fits_desktop_and_mobile(
+    browser, node, tmp_path: Path, name, width, height, locale
+) -> None:
     context, page = await open_chat(browser, node, width=width, height=height, locale=locale)
     await say(page, "Hello! Where is my order SB1003?")
     await replies(page).first.wait_for()

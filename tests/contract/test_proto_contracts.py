@@ -140,7 +140,9 @@ def test_message_round_trips(descriptor: Descriptor) -> None:
 @pytest.mark.parametrize("topic", ALL_TOPICS, ids=lambda t: t.name)
 def test_every_topic_carries_an_enveloped_event_that_round_trips(topic) -> None:
     event = _fill(topic.message_type())
-    assert topic.message_type.DESCRIPTOR.fields_by_number[1].message_type.full_name == "switchboard.api.events.v1.Envelope"
+    assert (
+        topic.message_type.DESCRIPTOR.fields_by_number[1].message_type.full_name == "switchboard.api.events.v1.Envelope"
+    )
     assert topic.decode(topic.encode(event)) == event
     assert topic.key(event) == f"{event.envelope.tenant_id}/{event.envelope.conversation_id}".encode()
     assert topic.name.endswith(".v1")

@@ -462,7 +462,9 @@ def test_dockerfile_copies_only_proto_core_and_the_service(service: str) -> None
             *sources, _destination = [arg for arg in copy.args.split() if not arg.startswith("--")]
             for source in sources:
                 normalized = source.rstrip("/") + "/"
-                assert normalized in allowed | optional, f"{service} copies {source}; only {sorted(allowed)} belong in the image"
+                assert normalized in allowed | optional, (
+                    f"{service} copies {source}; only {sorted(allowed)} belong in the image"
+                )
                 copied.add(normalized)
     assert copied - optional == allowed, f"{service} must copy {sorted(allowed)}, copies {sorted(copied)}"
     protogen = [i for stage in stages[:-1] for i in instructions(stage, "RUN") if "switchboard.core.protogen" in i.args]

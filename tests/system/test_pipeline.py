@@ -88,7 +88,9 @@ async def test_a_rasa_rest_client_gets_the_answer_through_every_service(stack) -
         async with session.post(url, json=body, headers={"Authorization": "Bearer demo-rest-api-key"}) as response:
             assert response.status == 200
             replies = await response.json()
-        async with session.post(url, json={**body, "message": "x"}, headers={"Authorization": "Bearer wrong"}) as denied:
+        async with session.post(
+            url, json={**body, "message": "x"}, headers={"Authorization": "Bearer wrong"}
+        ) as denied:
             assert denied.status in (401, 403)
     assert replies and replies[0]["recipient_id"] == "rest-system-test"
     # NLU reads invoice; the dialogue's order form asks which order the invoice is for.

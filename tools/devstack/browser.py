@@ -50,8 +50,9 @@ def ensure(
     """Installs Debian's chromium and a CJK font unless both exist; seconds taken, or None when they were there."""
     if binary.exists() and font.exists():
         return None
-    run = runner or (lambda argv, what: run_checked(argv, what, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                                                    timeout=900))
+    run = runner or (
+        lambda argv, what: run_checked(argv, what, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, timeout=900)
+    )
     apt = apt_prefix() if prefix is None else prefix
     started = time.monotonic()
     say("==> installing Debian's chromium for the browser tests (apt-get)")

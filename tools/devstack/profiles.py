@@ -66,7 +66,9 @@ def get(name: str, environ: dict[str, str] | None = None) -> Profile:
     except KeyError:
         raise DevstackError(f"unknown profile {name!r}; choose one of {', '.join(NAMES)}") from None
     env = os.environ if environ is None else environ
-    overrides: dict[str, object] = {field: _port(env[var], var) for field, var in PORT_OVERRIDES.items() if env.get(var)}
+    overrides: dict[str, object] = {
+        field: _port(env[var], var) for field, var in PORT_OVERRIDES.items() if env.get(var)
+    }
     instance = env.get(INSTANCE_VAR, "")
     if instance:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,30}", instance):

@@ -231,8 +231,21 @@ def _install_lock(env: PyEnv) -> None:
         run_logged(
             f"downloading and building {len(missing)} wheel{'s' if len(missing) > 1 else ''} for {env.name} "
             f"(Python {env.python}; first time takes minutes)",
-            [*pip, "wheel", "--no-deps", "--use-pep517", "--no-cache-dir", "--progress-bar", "off",
-             "--find-links", str(house), "-w", str(house), "-r", str(wanted_file)],
+            [
+                *pip,
+                "wheel",
+                "--no-deps",
+                "--use-pep517",
+                "--no-cache-dir",
+                "--progress-bar",
+                "off",
+                "--find-links",
+                str(house),
+                "-w",
+                str(house),
+                "-r",
+                str(wanted_file),
+            ],
             env.root / "wheel.log",
         )
         wanted_file.unlink()
@@ -271,8 +284,17 @@ def relock(env: PyEnv) -> None:
         if env.unresolved.exists():
             run_logged(
                 f"adding {env.unresolved.name} without resolution",
-                [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--progress-bar", "off",
-                 "-r", str(env.unresolved)],
+                [
+                    str(venv / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-deps",
+                    "--progress-bar",
+                    "off",
+                    "-r",
+                    str(env.unresolved),
+                ],
                 Path(scratch) / "nodeps.log",
             )
         frozen = run_checked([str(venv / "bin" / "python"), "-m", "pip", "freeze", "--all"], "freezing")

@@ -42,7 +42,9 @@ READY_TIMEOUT_S = 300.0  # the generator fetches and converts its model on a mac
 
 # Per-service settings that depend on the profile: state files live under .run/<profile>/.
 SERVICE_EXTRAS = {
-    "generator": lambda profile: {"GENERATOR_KNOWLEDGE__MILVUS_URI": str(profile.state_dir / "generator" / "milvus.db")},
+    "generator": lambda profile: {
+        "GENERATOR_KNOWLEDGE__MILVUS_URI": str(profile.state_dir / "generator" / "milvus.db")
+    },
 }
 
 
@@ -81,13 +83,16 @@ def wait_ready(spec: ServiceSpec, profile: Profile, timeout_s: float = READY_TIM
     last = "no answer yet"
     while time.monotonic() - started < timeout_s:
         if procs.running(spec.name, profile.name) is None:
-            raise DevstackError(f"{spec.name} exited during start-up\n{format_tails(procs.log_path(spec.name, profile.name))}")
+            raise DevstackError(
+                f"{spec.name} exited during start-up\n{format_tails(procs.log_path(spec.name, profile.name))}"
+            )
         status, last = probe(spec)
         if status == 200:
             return time.monotonic() - started
         time.sleep(0.5)
     raise DevstackError(
-        f"{spec.name} not ready after {timeout_s:.0f}s ({last})\n{format_tails(procs.log_path(spec.name, profile.name))}"
+        f"{spec.name} not ready after {timeout_s:.0f}s ({last})\n"
+        f"{format_tails(procs.log_path(spec.name, profile.name))}"
     )
 
 

@@ -131,7 +131,9 @@ def test(pytest_args: list[str]) -> int:
             counts[name] = junit_counts(junit)
     finally:
         infra_down(profile)
-    summary = ", ".join(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}" for name, code in results.items())
+    summary = ", ".join(
+        f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}" for name, code in results.items()
+    )
     say(f"==> make test finished in {time.monotonic() - started:.0f}s ({summary})")
     total = {key: sum(c[key] for c in counts.values()) for key in ("passed", "failed", "skipped")}
     say(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")

@@ -8,9 +8,24 @@ from bench.dialogue.scenario import LONG_CYCLE, ORDER_SCRIPT, Mark, Summary, lon
 
 
 def test_scripts_use_the_shared_intents() -> None:
-    vocabulary = {"greet", "goodbye", "affirm", "deny", "thank", "check_order", "return_item", "refund_status",
-                  "change_address", "invoice", "product_question", "policy_question", "complaint", "human_agent",
-                  "chitchat", "nlu_fallback"}
+    vocabulary = {
+        "greet",
+        "goodbye",
+        "affirm",
+        "deny",
+        "thank",
+        "check_order",
+        "return_item",
+        "refund_status",
+        "change_address",
+        "invoice",
+        "product_question",
+        "policy_question",
+        "complaint",
+        "human_agent",
+        "chitchat",
+        "nlu_fallback",
+    }
     assert {step.intent for step in (*ORDER_SCRIPT, *LONG_CYCLE)} <= vocabulary
     # A long conversation never asks for a person, or the bot would fall silent mid-benchmark.
     assert not {"human_agent", "complaint", "nlu_fallback"} & {step.intent for step in LONG_CYCLE}
@@ -58,7 +73,10 @@ def test_markdown_report_has_both_tables_and_the_ratios() -> None:
         reference="turns 2-6",
     )
     assert "| ours | 10 | 5.0 | 9.0 | 100.0 |" in report
-    header = "| tracker store | turn 1 ms | turns 2-6 ms | turns 198-202 ms | turns 198-202 / turns 2-6 | turns 198-202 / turn 1 |"
+    header = (
+        "| tracker store | turn 1 ms | turns 2-6 ms | turns 198-202 ms "
+        "| turns 198-202 / turns 2-6 | turns 198-202 / turn 1 |"
+    )
     assert header in report
     assert "| ours | 8.0 | 10.0 | 11.0 | 1.10x | 1.38x |" in report
     assert "| rasa in-memory | 10.0 | 10.0 | 40.0 | 4.00x | 4.00x |" in report

@@ -31,8 +31,9 @@ async def make_node(kafka_settings, mongo_settings, tenants_dir, handoff_topics)
     nodes: list[HandoffNode] = []
 
     async def make(**overrides: Any) -> HandoffNode:
-        node = HandoffNode(kafka=kafka_settings, mongo=mongo_settings, tenants_dir=tenants_dir, topics=handoff_topics,
-                           **overrides)
+        node = HandoffNode(
+            kafka=kafka_settings, mongo=mongo_settings, tenants_dir=tenants_dir, topics=handoff_topics, **overrides
+        )
         nodes.append(await node.start())
         return node
 

@@ -30,7 +30,10 @@ def test_a_missing_cjk_font_is_installed_too(tmp_path: Path) -> None:
 def test_missing_chromium_is_installed_with_apt(tmp_path: Path) -> None:
     calls: list[list[str]] = []
     seconds = browser.ensure(
-        tmp_path / "chromium", runner=lambda argv, what: calls.append(list(argv)), prefix=["sudo", "-n"], font=tmp_path / "f"
+        tmp_path / "chromium",
+        runner=lambda argv, what: calls.append(list(argv)),
+        prefix=["sudo", "-n"],
+        font=tmp_path / "f",
     )
     assert seconds is not None
     assert calls == [

@@ -47,7 +47,9 @@ async def test_readiness_follows_the_broker_through_a_restart() -> None:
         seen.append(message.text)
 
     publisher = Publisher(settings, "restart-test")
-    consumer = TopicConsumer(topic=topic, group_id="restart-test", handler=record, settings=settings, publisher=publisher)
+    consumer = TopicConsumer(
+        topic=topic, group_id="restart-test", handler=record, settings=settings, publisher=publisher
+    )
 
     async def ready() -> bool:
         return (await consumer.readiness())[0]

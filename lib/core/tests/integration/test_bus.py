@@ -17,7 +17,9 @@ from switchboard.core.topics import MESSAGE_RECEIVED
 
 
 def _message(conversation: str, text: str) -> MessageReceived:
-    envelope = new_envelope(tenant_id="demo", conversation_id=conversation, customer_id="u", channel=Channel.CHANNEL_WEB)
+    envelope = new_envelope(
+        tenant_id="demo", conversation_id=conversation, customer_id="u", channel=Channel.CHANNEL_WEB
+    )
     return MessageReceived(envelope=envelope, text=text)
 
 
@@ -40,7 +42,9 @@ class Recorder:
 
 
 async def _consume(topic, handler, settings: KafkaSettings, publisher: Publisher, group: str = "g"):
-    consumer = TopicConsumer(topic=topic, group_id=f"{topic.name}-{group}", handler=handler, settings=settings, publisher=publisher)
+    consumer = TopicConsumer(
+        topic=topic, group_id=f"{topic.name}-{group}", handler=handler, settings=settings, publisher=publisher
+    )
     task = asyncio.create_task(consumer.run())
     return consumer, task
 

@@ -47,5 +47,5 @@ def test_invalid_tenant_files_are_rejected_with_a_reason(tmp_path: Path, folder:
 
 
 def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(TenantError, match="no \\*/tenant.yaml"):
+    with pytest.raises(TenantError, match=r"no \*/tenant\.yaml"):
         load_tenants(tmp_path)

@@ -90,7 +90,10 @@ async def test_switching_language_mid_conversation(chat) -> None:
 
 @pytest.mark.parametrize(
     ("intent", "reason"),
-    [("human_agent", HandoffReason.HANDOFF_REASON_CUSTOMER_REQUEST), ("complaint", HandoffReason.HANDOFF_REASON_SENSITIVE_INTENT)],
+    [
+        ("human_agent", HandoffReason.HANDOFF_REASON_CUSTOMER_REQUEST),
+        ("complaint", HandoffReason.HANDOFF_REASON_SENSITIVE_INTENT),
+    ],
 )
 async def test_handoff_pauses_the_bot_until_the_agent_returns_it(chat, assistant, intent, reason) -> None:
     await chat.say("我要退货", "return_item")
@@ -115,7 +118,13 @@ async def test_handoff_pauses_the_bot_until_the_agent_returns_it(chat, assistant
 
 async def test_an_angry_customer_goes_to_a_person_even_inside_a_form(chat) -> None:
     await chat.say("查订单", "check_order")
-    turn = await chat.say("SB1001 你们到底什么时候发货！！😡", "check_order", entities={"order_id": "SB1001"}, emotion="ANGRY", emotion_score=0.9)
+    turn = await chat.say(
+        "SB1001 你们到底什么时候发货！！😡",
+        "check_order",
+        entities={"order_id": "SB1001"},
+        emotion="ANGRY",
+        emotion_score=0.9,
+    )
     assert HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION in turn.only("handoff").handoff.reasons
     assert (await chat.say("人呢？", "nlu_fallback")).decided == []
 
@@ -146,7 +155,10 @@ async def test_a_redelivered_message_gets_the_same_replies_and_no_new_events(cha
     assert [o.message.envelope.event_id for o in again] == [o.message.envelope.event_id for o in first]
     after = database.dialogue_trackers.find_one({"_id": f"demo/{chat.conversation_id}"})
     assert after["version"] == document["version"]
-    assert database.dialogue_events.count_documents({"conversation": f"demo/{chat.conversation_id}"}) == after["event_count"]
+    assert (
+        database.dialogue_events.count_documents({"conversation": f"demo/{chat.conversation_id}"})
+        == after["event_count"]
+    )
 
 
 async def test_a_message_without_any_nlu_reading_counts_as_not_understood(chat) -> None:
@@ -154,7 +166,9 @@ async def test_a_message_without_any_nlu_reading_counts_as_not_understood(chat) 
     assert turn.templates == ["utter_default"]
 
 
-async def test_an_action_past_its_timeout_fails_the_turn_and_saves_nothing(chat, assistant, database, monkeypatch) -> None:
+async def test_an_action_past_its_timeout_fails_the_turn_and_saves_nothing(
+    chat, assistant, database, monkeypatch
+) -> None:
     from switchboard.dialogue.errors import DialogueRetryableError
 
     endpoint = assistant.agent.processor.action_endpoint
@@ -167,7 +181,9 @@ async def test_an_action_past_its_timeout_fails_the_turn_and_saves_nothing(chat,
 
     monkeypatch.setattr(endpoint._executor, "run", slow)
     with pytest.raises(DialogueRetryableError):
-        await assistant.handle(understood(chat.conversation_id, "查订单 SB1001", "check_order", entities={"order_id": "SB1001"}))
+        await assistant.handle(
+            understood(chat.conversation_id, "查订单 SB1001", "check_order", entities={"order_id": "SB1001"})
+        )
     assert database.dialogue_trackers.find_one({"_id": f"demo/{chat.conversation_id}"}) is None
 
 

@@ -72,7 +72,9 @@ async def test_unknown_order_and_wrong_phone_are_asked_again(chat) -> None:
 
 @pytest.mark.parametrize("language", [ZH, EN])
 async def test_return_within_seven_days_opens_a_case(chat, shop, language) -> None:
-    await verify(chat, "return_item", "SB1002", "3721", language, "我要退货" if language == ZH else "I want to return something")
+    await verify(
+        chat, "return_item", "SB1002", "3721", language, "我要退货" if language == ZH else "I want to return something"
+    )
     turn = await chat.say("3721", "nlu_fallback", entities={"phone_last4": "3721"}, language=language)
     assert turn.templates == ["utter_ask_product"]
     assert ("保温杯" if language == ZH else "Insulated bottle") in turn.texts[0]
@@ -101,7 +103,10 @@ async def test_return_after_the_window_is_refused_with_an_offer_of_a_person(chat
     assert shop.latest_return("SB1004") is None
     turn = await chat.say("好的", "affirm")
     handoff = turn.only("handoff").handoff
-    assert set(handoff.reasons) == {HandoffReason.HANDOFF_REASON_CUSTOMER_REQUEST, HandoffReason.HANDOFF_REASON_POLICY_EXCEPTION}
+    assert set(handoff.reasons) == {
+        HandoffReason.HANDOFF_REASON_CUSTOMER_REQUEST,
+        HandoffReason.HANDOFF_REASON_POLICY_EXCEPTION,
+    }
     assert "order_id=SB1004" in handoff.summary
 
 
@@ -134,6 +139,9 @@ async def test_address_changes_only_before_shipping(chat, shop) -> None:
 )
 async def test_invoice_within_thirty_days_of_delivery(chat, order_id, last4, template) -> None:
     turn = await chat.say(
-        f"I need an invoice for {order_id}", "invoice", entities={"order_id": order_id, "phone_last4": last4}, language=EN
+        f"I need an invoice for {order_id}",
+        "invoice",
+        entities={"order_id": order_id, "phone_last4": last4},
+        language=EN,
     )
     assert turn.templates == [template]

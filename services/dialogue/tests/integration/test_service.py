@@ -72,7 +72,9 @@ async def test_turns_through_the_broker(service, kafka_harness, mongo_settings) 
     with MongoClient(mongo_settings.uri, serverSelectionTimeoutMS=3000) as client:
         trackers = client[mongo_settings.database].dialogue_trackers
         # The two topics are consumed independently: let the silent turn land before the agent returns.
-        await wait_until(lambda: trackers.find_one({"_id": "demo/svc-1", "paused": True, "turn_ids": ignored.envelope.event_id}))
+        await wait_until(
+            lambda: trackers.find_one({"_id": "demo/svc-1", "paused": True, "turn_ids": ignored.envelope.event_id})
+        )
         await kafka_harness.send(topics.handoff, returned_to_bot("svc-1"))
         await wait_until(lambda: trackers.find_one({"_id": "demo/svc-1", "paused": False}))
     await kafka_harness.send(topics.understood, understood("svc-1", "thanks!", "thank", language="en"))

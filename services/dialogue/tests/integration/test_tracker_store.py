@@ -29,7 +29,10 @@ async def test_a_long_conversation_keeps_its_state_in_a_bounded_document(chat, d
     assert len(document["turn_ids"]) <= 20
     assert document["event_count"] > 200
     assert json.loads(document["base"])["active_loop"]["name"] == "order_form"
-    assert database.dialogue_events.count_documents({"conversation": f"demo/{chat.conversation_id}"}) == document["event_count"]
+    assert (
+        database.dialogue_events.count_documents({"conversation": f"demo/{chat.conversation_id}"})
+        == document["event_count"]
+    )
     turn = await chat.say("蓝牙耳机", "return_item", entities={"product": "蓝牙耳机"})
     assert turn.templates == ["utter_ask_return_reason"]
 
@@ -65,7 +68,9 @@ async def test_two_new_conversations_created_at_once_cannot_both_win(assistant) 
 async def test_two_messages_of_one_conversation_arriving_together(trained_model, database, shop) -> None:
     """Two replicas (a rebalance overlap) handle one conversation at once: one write loses, its retry applies."""
     replicas = [
-        Assistant.load(trained_model, ConversationTrackerStore(None, database), InProcessActionEndpoint(build_actions(shop), 2.0))
+        Assistant.load(
+            trained_model, ConversationTrackerStore(None, database), InProcessActionEndpoint(build_actions(shop), 2.0)
+        )
         for _ in range(2)
     ]
     events = [understood("together", "你好", "greet"), understood("together", "谢谢 🙏", "thank")]
@@ -79,7 +84,7 @@ async def test_two_messages_of_one_conversation_arriving_together(trained_model,
                 continue
         raise AssertionError("never succeeded")
 
-    attempts = await asyncio.gather(*(handle_with_retry(r, e) for r, e in zip(replicas, events)))
+    attempts = await asyncio.gather(*(handle_with_retry(r, e) for r, e in zip(replicas, events, strict=False)))
     assert sorted(attempts)[0] == 1
     tracker = await replicas[0].store.retrieve("demo/together")
     user_texts = sorted(e.text for e in tracker.events if e.type_name == "user")
@@ -105,7 +110,12 @@ def fresh_store(assistant: Assistant, database) -> ConversationTrackerStore:
 
 async def test_a_turn_restores_as_many_events_at_turn_80_as_at_turn_8(chat, assistant, database) -> None:
     conversation = f"demo/{chat.conversation_id}"
-    steps = [("你好", "greet", "zh"), ("你是机器人吗", "chitchat", "zh"), ("谢谢", "thank", "zh"), ("hello", "greet", "en")]
+    steps = [
+        ("你好", "greet", "zh"),
+        ("你是机器人吗", "chitchat", "zh"),
+        ("谢谢", "thank", "zh"),
+        ("hello", "greet", "en"),
+    ]
     restored, serialized = [], []
     for index in range(80):
         text, intent, language = steps[index % len(steps)]

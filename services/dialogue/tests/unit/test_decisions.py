@@ -28,7 +28,11 @@ def test_a_template_becomes_a_decision_and_a_reply_in_the_slot_language(domain) 
     event = understood("c", "hello 👋", "greet", language="en")
     utterances = [
         BotUttered("Hello!", metadata={"utter_action": "utter_greet"}),
-        BotUttered("Anything else?", data={"buttons": [{"title": "是", "payload": "/affirm"}]}, metadata={"utter_action": "utter_anything_else"}),
+        BotUttered(
+            "Anything else?",
+            data={"buttons": [{"title": "是", "payload": "/affirm"}]},
+            metadata={"utter_action": "utter_anything_else"},
+        ),
     ]
     tracker = tracker_with(domain, SlotSet("language", "en"), UserUttered("hello 👋"), *utterances)
     outputs = render_turn(event, utterances, tracker, DecisionSettings())
@@ -49,7 +53,9 @@ def test_a_template_becomes_a_decision_and_a_reply_in_the_slot_language(domain) 
 def test_generate_and_handoff_are_decisions_only(domain) -> None:
     event = understood("c", "退货运费谁出？", "policy_question", emotion="ANXIOUS", emotion_score=0.7)
     generate = BotUttered(data={"custom": {"decision": "generate", "personal": False}})
-    handoff = BotUttered(data={"custom": {"decision": "handoff", "reasons": ["NEGATIVE_EMOTION", "BOGUS"], "topic": "return_item"}})
+    handoff = BotUttered(
+        data={"custom": {"decision": "handoff", "reasons": ["NEGATIVE_EMOTION", "BOGUS"], "topic": "return_item"}}
+    )
     tracker = tracker_with(
         domain,
         ActionExecuted("action_listen"),
@@ -60,15 +66,23 @@ def test_generate_and_handoff_are_decisions_only(domain) -> None:
         generate,
         handoff,
     )
-    outputs = render_turn(event, [generate, handoff], tracker, DecisionSettings(history_turns=4, generate_deadline_ms=5000))
+    outputs = render_turn(
+        event, [generate, handoff], tracker, DecisionSettings(history_turns=4, generate_deadline_ms=5000)
+    )
     assert [o.kind for o in outputs] == [DECIDED, DECIDED]
     asked = outputs[0].message.generate
     assert asked.question == "退货运费谁出？" and asked.intent == "policy_question"
-    assert [(t.speaker, t.text) for t in asked.history] == [(Turn.SPEAKER_CUSTOMER, "我要退货"), (Turn.SPEAKER_BOT, "请提供您的订单号")]
+    assert [(t.speaker, t.text) for t in asked.history] == [
+        (Turn.SPEAKER_CUSTOMER, "我要退货"),
+        (Turn.SPEAKER_BOT, "请提供您的订单号"),
+    ]
     assert asked.slots["order_id"] == "SB1002" and asked.slots["language"] == "zh"
     assert asked.deadline_ms == 5000
     handed = outputs[1].message.handoff
-    assert list(handed.reasons) == [HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION, HandoffReason.HANDOFF_REASON_UNSPECIFIED]
+    assert list(handed.reasons) == [
+        HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION,
+        HandoffReason.HANDOFF_REASON_UNSPECIFIED,
+    ]
     assert handed.topic == "return_item" and "order_id=SB1002" in handed.summary
     assert outputs[0].message.envelope.event_id != outputs[1].message.envelope.event_id
 

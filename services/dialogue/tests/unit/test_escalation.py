@@ -32,7 +32,9 @@ def test_two_fallbacks_answered_by_the_default_reply_escalate() -> None:
 def test_a_fallback_the_form_could_use_is_no_fallback() -> None:
     # The bare "3721" read as nlu_fallback still filled the requested slot.
     assert not repeated_fallback(
-        tracker(user("nlu_fallback"), ActionExecuted("utter_default"), user("nlu_fallback"), SlotSet("phone_last4", "3721"))
+        tracker(
+            user("nlu_fallback"), ActionExecuted("utter_default"), user("nlu_fallback"), SlotSet("phone_last4", "3721")
+        )
     )
     # The language slot is set by the service on any message; it proves nothing.
     assert repeated_fallback(
@@ -44,5 +46,10 @@ def test_a_fallback_the_form_could_use_is_no_fallback() -> None:
 
 def test_counting_restarts_after_a_handoff() -> None:
     assert not repeated_fallback(
-        tracker(user("nlu_fallback"), ActionExecuted("utter_default"), ActionExecuted("action_handoff"), user("nlu_fallback"))
+        tracker(
+            user("nlu_fallback"),
+            ActionExecuted("utter_default"),
+            ActionExecuted("action_handoff"),
+            user("nlu_fallback"),
+        )
     )

@@ -39,5 +39,5 @@ def test_a_cached_model_is_reused_without_training(project: Path, tmp_path: Path
 
 def test_an_incomplete_project_is_refused(project: Path, tmp_path: Path) -> None:
     (project / "config.yml").unlink()
-    with pytest.raises(DialoguePermanentError, match="config.yml"):
+    with pytest.raises(DialoguePermanentError, match=r"config\.yml"):
         ensure_model(project, tmp_path / "models", show_progress=False)

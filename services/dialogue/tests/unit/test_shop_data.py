@@ -18,7 +18,11 @@ def orders() -> dict[str, Order]:
 def test_demo_orders_match_the_flows() -> None:
     by_id = orders()
     assert set(by_id) == {"SB1001", "SB1002", "SB1003", "SB1004"}
-    assert (by_id["SB1001"].status, by_id["SB1001"].tracking_number, by_id["SB1001"].phone_last4) == ("shipped", "SF1234567890", "3721")
+    assert (by_id["SB1001"].status, by_id["SB1001"].tracking_number, by_id["SB1001"].phone_last4) == (
+        "shipped",
+        "SF1234567890",
+        "3721",
+    )
     assert by_id["SB1001"].carrier_name("en") == "SF Express"
     assert by_id["SB1002"].days_since_delivery(TODAY) == 3 and by_id["SB1002"].phone_last4 == "3721"
     assert by_id["SB1003"].status == "paid" and by_id["SB1003"].phone_last4 == "5580"
@@ -36,5 +40,15 @@ def test_items_match_in_either_language_and_case() -> None:
 
 def test_policies_cover_the_shop_rules() -> None:
     policies = {p.id: p for p in load_shop_data(repo_root() / "tenants" / "demo" / "data").policies}
-    assert {"returns", "refunds", "shipping_fee", "dispatch", "address_change", "invoice", "warranty", "price_protection", "agent_hours"} <= set(policies)
+    assert {
+        "returns",
+        "refunds",
+        "shipping_fee",
+        "dispatch",
+        "address_change",
+        "invoice",
+        "warranty",
+        "price_protection",
+        "agent_hours",
+    } <= set(policies)
     assert "7" in policies["returns"].text.zh and "¥99" in policies["shipping_fee"].text.en

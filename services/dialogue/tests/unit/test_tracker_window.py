@@ -64,7 +64,7 @@ def test_the_window_starts_at_the_latest_turn_that_leaves_enough() -> None:
     assert sum(isinstance(e, ActionExecuted) for e in kept) == 7
     # One turn later the window has moved by one turn and is as long as before.
     longer = events + turn("one more", "utter_x")
-    assert len(longer[window_start(longer, size):]) == len(kept)
+    assert len(longer[window_start(longer, size) :]) == len(kept)
 
 
 def test_a_short_conversation_is_kept_whole() -> None:

@@ -28,7 +28,9 @@ class ScriptedModel:
         self.echo_system = echo_system
         self.prompts: list[Sequence[ChatMessage]] = []
 
-    async def stream(self, messages: Sequence[ChatMessage], *, max_new_tokens: int, deadline: float | None = None) -> AsyncIterator[str]:
+    async def stream(
+        self, messages: Sequence[ChatMessage], *, max_new_tokens: int, deadline: float | None = None
+    ) -> AsyncIterator[str]:
         self.prompts.append(messages)
         text = messages[0].content if self.echo_system else self.draft
         for start in range(0, len(text), 7):

@@ -27,8 +27,12 @@ from switchboard.generator.service import DecisionHandler, GeneratorServicer
 from switchboard.generator.settings import FallbackSettings
 
 
-def _decision(question: str, language: int, *, conversation: str = "gen-1", history=(), deadline_ms: int = 0) -> ReplyDecided:
-    envelope = new_envelope(tenant_id="demo", conversation_id=conversation, customer_id="c", channel=Channel.CHANNEL_WECHAT)
+def _decision(
+    question: str, language: int, *, conversation: str = "gen-1", history=(), deadline_ms: int = 0
+) -> ReplyDecided:
+    envelope = new_envelope(
+        tenant_id="demo", conversation_id=conversation, customer_id="c", channel=Channel.CHANNEL_WECHAT
+    )
     return ReplyDecided(
         envelope=envelope,
         generate=GenerateDecision(question=question, history=list(history), deadline_ms=deadline_ms),
@@ -51,13 +55,19 @@ async def _handler(make_answerer, kafka_harness, private_topic, model=None, **kw
     return handler, replies, decisions
 
 
-async def test_a_generate_decision_is_answered_once_on_the_outbound_topic(make_answerer, kafka_harness, private_topic) -> None:
+async def test_a_generate_decision_is_answered_once_on_the_outbound_topic(
+    make_answerer, kafka_harness, private_topic
+) -> None:
     handler, replies, _ = await _handler(make_answerer, kafka_harness, private_topic)
     decision = _decision("发票怎么开？", Language.LANGUAGE_ZH)
     await handler(decision)
     await handler(decision)  # a redelivery: same reply id, so delivery dedups it
     first, second = await kafka_harness.expect(replies, 2)
-    assert first.envelope.event_id == second.envelope.event_id == caused_envelope(decision.envelope, "generator.reply").event_id
+    assert (
+        first.envelope.event_id
+        == second.envelope.event_id
+        == caused_envelope(decision.envelope, "generator.reply").event_id
+    )
     assert "30天" in first.text and first.source == ReplySource.REPLY_SOURCE_EXTRACTIVE
     assert first.citations[0].source.startswith("invoices.zh.md")
     assert first.channel_ids.user_id == "openid-9" and first.language == Language.LANGUAGE_ZH
@@ -70,7 +80,9 @@ async def test_other_decisions_are_left_to_other_services(make_answerer, kafka_h
     await kafka_harness.expect_none(replies.name, within_s=1.5)
 
 
-async def test_after_a_clarifying_question_an_unclear_question_goes_to_a_human(make_answerer, kafka_harness, private_topic) -> None:
+async def test_after_a_clarifying_question_an_unclear_question_goes_to_a_human(
+    make_answerer, kafka_harness, private_topic
+) -> None:
     handler, replies, decisions = await _handler(make_answerer, kafka_harness, private_topic)
     asked = Turn(speaker=Turn.SPEAKER_BOT, text="Sorry, I'm not sure I understood. Is your question about returns?")
     await handler(_decision("tell me about your boss", Language.LANGUAGE_EN, history=[asked]))
@@ -99,9 +111,14 @@ async def test_a_slow_model_yields_the_fallback_at_the_deadline_and_nothing_late
 
 @pytest.fixture()
 async def grpc_stub(make_answerer, scripted):
-    model = scripted("Refunds go back to the original payment method within 3-5 business days after the warehouse receives the return.")
+    model = scripted(
+        "Refunds go back to the original payment method within 3-5 business days "
+        "after the warehouse receives the return."
+    )
     server = grpc.aio.server()
-    pb_grpc.add_GeneratorServiceServicer_to_server(GeneratorServicer(make_answerer(model), default_deadline_ms=20000), server)
+    pb_grpc.add_GeneratorServiceServicer_to_server(
+        GeneratorServicer(make_answerer(model), default_deadline_ms=20000), server
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
@@ -113,7 +130,9 @@ async def grpc_stub(make_answerer, scripted):
 async def test_grpc_generate_streams_deltas_then_the_vetted_answer(grpc_stub) -> None:
     stub, model = grpc_stub
     request = pb.GenerateRequest(
-        tenant_id="demo", context=GenerateDecision(question="When do I get my refund?", personal=True), language=Language.LANGUAGE_EN
+        tenant_id="demo",
+        context=GenerateDecision(question="When do I get my refund?", personal=True),
+        language=Language.LANGUAGE_EN,
     )
     responses = [response async for response in stub.Generate(request, timeout=30)]
     *deltas, final = responses

@@ -29,7 +29,9 @@ def test_the_version_changes_with_any_file(tmp_path: Path) -> None:
     assert load_knowledge_base("t", tmp_path).version != before
 
 
-@pytest.mark.parametrize(("name", "text"), [("notes.md", "# x\n## y\nz"), ("a.fr.md", "# x\n## y\nz"), ("a.en.md", "# Title only\n")])
+@pytest.mark.parametrize(
+    ("name", "text"), [("notes.md", "# x\n## y\nz"), ("a.fr.md", "# x\n## y\nz"), ("a.en.md", "# Title only\n")]
+)
 def test_bad_files_are_refused_with_their_name(tmp_path: Path, name: str, text: str) -> None:
     (tmp_path / name).write_text(text, encoding="utf-8")
     with pytest.raises(GeneratorPermanentError, match=name.split(".")[0]):

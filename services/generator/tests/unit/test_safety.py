@@ -38,7 +38,12 @@ def test_prompt_injection_is_recognised(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["How long do refunds take?", "退货需要什么条件？", "I want to ignore the noise and just return it", "这个规则是什么意思？"],
+    [
+        "How long do refunds take?",
+        "退货需要什么条件？",
+        "I want to ignore the noise and just return it",
+        "这个规则是什么意思？",
+    ],
 )
 def test_ordinary_questions_are_not_flagged(text: str) -> None:
     assert not looks_like_injection(text)
@@ -46,7 +51,7 @@ def test_ordinary_questions_are_not_flagged(text: str) -> None:
 
 def _with_check_digit(first17: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=False)) % 11]
 
 
 def test_id_numbers_are_redacted_only_when_the_checksum_holds() -> None:

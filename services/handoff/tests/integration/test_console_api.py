@@ -36,9 +36,11 @@ async def _escalate(node, harness, conversation_id: str, tenant: str = "demo", *
 async def test_login_rejects_wrong_passwords_unknown_agents_and_bad_input(make_node) -> None:
     node = await make_node()
     async with aiohttp.ClientSession(headers=HEADERS) as http:
-        for body in ({"tenant": "demo", "agent_id": "li.lei", "password": "wrong"},
-                     {"tenant": "demo", "agent_id": "nobody", "password": "lilei-demo"},
-                     {"tenant": "acme", "agent_id": "li.lei", "password": "amy-demo"}):
+        for body in (
+            {"tenant": "demo", "agent_id": "li.lei", "password": "wrong"},
+            {"tenant": "demo", "agent_id": "nobody", "password": "lilei-demo"},
+            {"tenant": "acme", "agent_id": "li.lei", "password": "amy-demo"},
+        ):
             async with http.post(f"{node.base_url}/console/api/login", json=body) as r:
                 assert r.status == 401
         async with http.post(f"{node.base_url}/console/api/login", data=b"not json") as r:
@@ -46,8 +48,10 @@ async def test_login_rejects_wrong_passwords_unknown_agents_and_bad_input(make_n
         async with http.get(f"{node.base_url}/console/api/queue") as r:
             assert r.status == 401
     async with aiohttp.ClientSession() as http:  # no X-Console header: a cross-site form post
-        async with http.post(f"{node.base_url}/console/api/login",
-                             json={"tenant": "demo", "agent_id": "li.lei", "password": "lilei-demo"}) as r:
+        async with http.post(
+            f"{node.base_url}/console/api/login",
+            json={"tenant": "demo", "agent_id": "li.lei", "password": "lilei-demo"},
+        ) as r:
             assert r.status == 403
         async with http.get(f"{node.base_url}/console") as r:
             assert r.status == 200 and "default-src 'self'" in r.headers["Content-Security-Policy"]
@@ -55,12 +59,20 @@ async def test_login_rejects_wrong_passwords_unknown_agents_and_bad_input(make_n
 
 async def test_the_chat_flow_through_the_api(make_node, kafka_harness, sessions) -> None:
     node = await make_node()
-    handoff = await _escalate(node, kafka_harness, "api1", customer_id="u-api", language=Language.LANGUAGE_ZH,
-                              reasons=["NEGATIVE_EMOTION"], summary="客户对退款不满")
+    handoff = await _escalate(
+        node,
+        kafka_harness,
+        "api1",
+        customer_id="u-api",
+        language=Language.LANGUAGE_ZH,
+        reasons=["NEGATIVE_EMOTION"],
+        summary="客户对退款不满",
+    )
     message = customer_message("api1", "<script>alert(1)</script> 退款呢？", customer_id="u-api")
     await kafka_harness.send(node.topics.inbound, message)
-    await kafka_harness.send(node.topics.understood, understood(message, intent="refund_status",
-                                                               entities={"order_id": "SB1003"}))
+    await kafka_harness.send(
+        node.topics.understood, understood(message, intent="refund_status", entities={"order_id": "SB1003"})
+    )
     li = await login(node, "li.lei")
     sessions.append(li)
     async with li.get(f"{node.base_url}/console/api/queue") as r:
@@ -68,8 +80,12 @@ async def test_the_chat_flow_through_the_api(make_node, kafka_harness, sessions)
     assert [h["conversation_id"] for h in queue["waiting"]] == ["api1"]
     async with li.post(f"{node.base_url}/console/api/handoffs/next", json={}) as r:
         assert r.status == 200 and (await r.json())["handoff"]["id"] == handoff["_id"]
-    await wait_until(lambda: node.service.transcript.history("demo", "u-api") and
-                     node.service.transcript.history("demo", "u-api")[-1].get("facts"))
+    await wait_until(
+        lambda: (
+            node.service.transcript.history("demo", "u-api")
+            and node.service.transcript.history("demo", "u-api")[-1].get("facts")
+        )
+    )
     async with li.get(f"{node.base_url}/console/api/handoffs/{handoff['_id']}") as r:
         chat = await r.json()
     assert chat["transcript"][-1]["text"] == "<script>alert(1)</script> 退款呢？"
@@ -78,8 +94,10 @@ async def test_the_chat_flow_through_the_api(make_node, kafka_harness, sessions)
     # The generator is not running here: suggestions degrade, they do not fail.
     async with li.get(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/suggestions") as r:
         assert await r.json() == {"suggestions": [], "available": False}
-    async with li.post(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/reply",
-                       json={"text": "马上为您处理 👍", "client_id": "c-1"}) as r:
+    async with li.post(
+        f"{node.base_url}/console/api/handoffs/{handoff['_id']}/reply",
+        json={"text": "马上为您处理 👍", "client_id": "c-1"},
+    ) as r:
         assert r.status == 200
     async with li.post(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/reply", json={"text": ""}) as r:
         assert r.status == 400
@@ -134,17 +152,24 @@ async def test_tenant_isolation_matrix(make_node, kafka_harness, sessions) -> No
                 assert r.status == 404
             async with session.post(f"{node.base_url}/console/api/handoffs/{handoff_id}/accept", json={}) as r:
                 assert r.status == 404
-            for action, body in (("reply", {"text": "hi", "client_id": "x1"}), ("note", {"text": "n"}),
-                                 ("transfer", {"queue": "general"}), ("resolve", {}), ("csat", {})):
+            for action, body in (
+                ("reply", {"text": "hi", "client_id": "x1"}),
+                ("note", {"text": "n"}),
+                ("transfer", {"queue": "general"}),
+                ("resolve", {}),
+                ("csat", {}),
+            ):
                 async with session.post(f"{node.base_url}/console/api/handoffs/{handoff_id}/{action}", json=body) as r:
                     assert r.status in (404, 409), action
             async with session.get(f"{node.base_url}/console/api/handoffs/{handoff_id}/suggestions") as r:
                 assert r.status in (404, 409)
     # A session cookie edited to name the other tenant is refused (its signature no longer matches).
     cookie = next(c.value for c in demo_li.cookie_jar if c.key == COOKIE)
-    async with aiohttp.ClientSession(headers={**HEADERS, "Cookie": f"{COOKIE}={_forged(cookie, tenant_id='acme')}"}) as forged:
-        async with forged.get(f"{node.base_url}/console/api/handoffs/{theirs['_id']}") as r:
-            assert r.status == 401
+    async with (
+        aiohttp.ClientSession(headers={**HEADERS, "Cookie": f"{COOKIE}={_forged(cookie, tenant_id='acme')}"}) as forged,
+        forged.get(f"{node.base_url}/console/api/handoffs/{theirs['_id']}") as r,
+    ):
+        assert r.status == 401
     # Live updates: demo's stream stays silent while acme's customer writes, then hears its own tenant.
     async with demo_sup.get(f"{node.base_url}/console/api/events") as stream:
         message = customer_message("acme-secret", "秘密 secret", tenant_id="acme")

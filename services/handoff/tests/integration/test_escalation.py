@@ -11,15 +11,18 @@ from switchboard.handoff.testing import Clock, customer_message, handoff_decisio
 
 async def test_handoff_decision_is_escalated_queued_and_recorded_once(make_node, kafka_harness) -> None:
     node = await make_node()
-    decided = handoff_decision("c1", reasons=["NEGATIVE_EMOTION", "SENSITIVE_INTENT"], topic="complaint",
-                               summary="客户投诉物流太慢 😡")
+    decided = handoff_decision(
+        "c1", reasons=["NEGATIVE_EMOTION", "SENSITIVE_INTENT"], topic="complaint", summary="客户投诉物流太慢 😡"
+    )
     # A redelivered decision (same event id) must not open a second handoff or new escalation ids.
     await kafka_harness.send(node.topics.decided, decided, decided)
     events = await kafka_harness.expect(node.topics.handoff, 2)
     kinds = sorted_events(events)
     escalated = kinds["escalated"][0]
-    assert list(escalated.escalated.reasons) == [HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION,
-                                                 HandoffReason.HANDOFF_REASON_SENSITIVE_INTENT]
+    assert list(escalated.escalated.reasons) == [
+        HandoffReason.HANDOFF_REASON_NEGATIVE_EMOTION,
+        HandoffReason.HANDOFF_REASON_SENSITIVE_INTENT,
+    ]
     assert escalated.escalated.queue == "complaints"
     assert escalated.escalated.priority == 45  # highest (40) + 5 for the second reason
     assert escalated.envelope.causation_id == decided.envelope.event_id
@@ -55,14 +58,19 @@ async def test_vip_customer_gets_the_vip_reason_and_outranks_a_plain_request(mak
     node = await make_node()
     await kafka_harness.send(node.topics.decided, handoff_decision("plain", reasons=["CUSTOMER_REQUEST"]))
     await kafka_harness.expect(node.topics.handoff, 2)
-    await kafka_harness.send(node.topics.decided, handoff_decision("vip", reasons=["CUSTOMER_REQUEST"], customer_id="vip-001"))
+    await kafka_harness.send(
+        node.topics.decided, handoff_decision("vip", reasons=["CUSTOMER_REQUEST"], customer_id="vip-001")
+    )
     store = node.service.store
     vip = await wait_until(lambda: store.open_for("demo", "vip"))
     assert vip["reasons"] == ["CUSTOMER_REQUEST", "VIP"] and vip["priority"] == 40
     # The VIP moved to the front, so the plain customer is told their new position.
     await wait_until(lambda: store.open_for("demo", "plain").get("position") == 2)
-    positions = [e.queued.position for e in await kafka_harness.expect(node.topics.handoff, 5)
-                 if e.WhichOneof("event") == "queued" and e.envelope.conversation_id == "plain"]
+    positions = [
+        e.queued.position
+        for e in await kafka_harness.expect(node.topics.handoff, 5)
+        if e.WhichOneof("event") == "queued" and e.envelope.conversation_id == "plain"
+    ]
     assert positions == [1, 2]
 
 
@@ -94,7 +102,9 @@ async def test_a_reason_the_tenant_disabled_does_not_escalate(make_node, kafka_h
 
 async def test_customer_messages_reach_the_transcript_with_emotion_and_facts(make_node, kafka_harness) -> None:
     node = await make_node()
-    await kafka_harness.send(node.topics.decided, handoff_decision("c3", reasons=["CUSTOMER_REQUEST"], customer_id="u3"))
+    await kafka_harness.send(
+        node.topics.decided, handoff_decision("c3", reasons=["CUSTOMER_REQUEST"], customer_id="u3")
+    )
     await kafka_harness.expect(node.topics.handoff, 2)
     message = customer_message("c3", "订单 SB1003 还没到！😡", customer_id="u3")
     with node.service.hub.subscribe("demo") as updates:

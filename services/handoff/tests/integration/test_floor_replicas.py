@@ -25,12 +25,16 @@ async def test_each_replica_answers_for_the_tenants_whose_tables_the_other_holds
     second = await make_node(floor_standby_replicas=1)
     await kafka_harness.send(
         first.topics.inbound,
-        *[customer_message(f"{tenant}-{n}", "你好", tenant_id=tenant, customer_id=f"u{n}")
-          for tenant, count in TENANTS.items() for n in range(count)],
+        *[
+            customer_message(f"{tenant}-{n}", "你好", tenant_id=tenant, customer_id=f"u{n}")
+            for tenant, count in TENANTS.items()
+            for n in range(count)
+        ],
     )
     owners = set()
     for node in (first, second):
         for tenant, count in TENANTS.items():
+
             async def answered(node=node, tenant=tenant, count=count) -> dict | None:
                 figures = await _floor(node, tenant)
                 return figures if figures["conversations"] == count and not figures["recovering"] else None

@@ -29,13 +29,17 @@ async def _online(node, *agent_ids):
 
 async def test_next_chat_follows_skills_then_priority_then_waiting_time(make_node, kafka_harness) -> None:
     node = await make_node()
-    await _queue(node, kafka_harness,
-                 handoff_decision("zh-old", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_ZH))
+    await _queue(
+        node, kafka_harness, handoff_decision("zh-old", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_ZH)
+    )
     node.clock.advance(60)
-    await _queue(node, kafka_harness,
-                 handoff_decision("zh-angry", reasons=["NEGATIVE_EMOTION"], language=Language.LANGUAGE_ZH),
-                 handoff_decision("en-plain", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN),
-                 handoff_decision("voice-zh", reasons=["VIP"], language=Language.LANGUAGE_ZH, channel=Channel.CHANNEL_VOICE))
+    await _queue(
+        node,
+        kafka_harness,
+        handoff_decision("zh-angry", reasons=["NEGATIVE_EMOTION"], language=Language.LANGUAGE_ZH),
+        handoff_decision("en-plain", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN),
+        handoff_decision("voice-zh", reasons=["VIP"], language=Language.LANGUAGE_ZH, channel=Channel.CHANNEL_VOICE),
+    )
     li_lei, amy = await _online(node, "li.lei", "amy")
     # Amy speaks English only and has no phone skill: the angrier Chinese chats are not hers.
     assert (await node.service.accept(amy))["conversation_id"] == "en-plain"
@@ -55,8 +59,11 @@ async def test_waiting_time_lifts_an_old_chat_above_a_newer_urgent_one(make_node
 
 async def test_capacity_is_never_exceeded_even_under_concurrent_accepts(make_node, kafka_harness) -> None:
     node = await make_node()
-    await _queue(node, kafka_harness, *[handoff_decision(f"cap{i}", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN)
-                                       for i in range(4)])
+    await _queue(
+        node,
+        kafka_harness,
+        *[handoff_decision(f"cap{i}", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN) for i in range(4)],
+    )
     [amy] = await _online(node, "amy")  # capacity 2
     results = await asyncio.gather(*(node.service.accept(amy) for _ in range(4)), return_exceptions=True)
     assert sum(isinstance(r, dict) for r in results) == 2
@@ -67,11 +74,14 @@ async def test_capacity_is_never_exceeded_even_under_concurrent_accepts(make_nod
 
 async def test_one_chat_is_never_assigned_twice(make_node, kafka_harness) -> None:
     node = await make_node()
-    await _queue(node, kafka_harness, handoff_decision("race", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN))
+    await _queue(
+        node, kafka_harness, handoff_decision("race", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN)
+    )
     [handoff] = node.service.store.by_state("demo", "queued")
     li_lei, amy = await _online(node, "li.lei", "amy")
-    results = await asyncio.gather(node.service.accept(li_lei, handoff["_id"]), node.service.accept(amy, handoff["_id"]),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        node.service.accept(li_lei, handoff["_id"]), node.service.accept(amy, handoff["_id"]), return_exceptions=True
+    )
     winners = [r for r in results if isinstance(r, dict)]
     assert len(winners) == 1
     loser = "amy" if winners[0]["agent_id"] == "li.lei" else "li.lei"
@@ -93,8 +103,12 @@ async def test_offline_agents_and_supervisors_take_no_chats(make_node, kafka_har
 
 async def test_queues_and_assignments_survive_a_restart(make_node, kafka_harness) -> None:
     node = await make_node()
-    await _queue(node, kafka_harness, handoff_decision("keep1", reasons=["CUSTOMER_REQUEST"]),
-                 handoff_decision("keep2", reasons=["NEGATIVE_EMOTION"]))
+    await _queue(
+        node,
+        kafka_harness,
+        handoff_decision("keep1", reasons=["CUSTOMER_REQUEST"]),
+        handoff_decision("keep2", reasons=["NEGATIVE_EMOTION"]),
+    )
     [li_lei] = await _online(node, "li.lei")
     taken = await node.service.accept(li_lei)
     await node.stop()
@@ -110,7 +124,9 @@ async def test_queues_and_assignments_survive_a_restart(make_node, kafka_harness
 
 async def test_a_disconnected_agents_chats_go_back_to_the_queue(make_node, kafka_harness) -> None:
     node = await make_node(presence_timeout_s=30)
-    await _queue(node, kafka_harness, handoff_decision("dc", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN))
+    await _queue(
+        node, kafka_harness, handoff_decision("dc", reasons=["CUSTOMER_REQUEST"], language=Language.LANGUAGE_EN)
+    )
     li_lei, amy = await _online(node, "li.lei", "amy")
     taken = await node.service.accept(li_lei)
     node.clock.advance(20)
@@ -127,8 +143,13 @@ async def test_a_disconnected_agents_chats_go_back_to_the_queue(make_node, kafka
 
 async def test_agent_reply_transfer_and_resolve(make_node, kafka_harness) -> None:
     node = await make_node()
-    decided = handoff_decision("life", reasons=["CUSTOMER_REQUEST"], channel=Channel.CHANNEL_WECHAT, customer_id="u-life",
-                               language=Language.LANGUAGE_EN)
+    decided = handoff_decision(
+        "life",
+        reasons=["CUSTOMER_REQUEST"],
+        channel=Channel.CHANNEL_WECHAT,
+        customer_id="u-life",
+        language=Language.LANGUAGE_EN,
+    )
     await _queue(node, kafka_harness, decided)
     li_lei, amy = await _online(node, "li.lei", "amy")
     handoff = await node.service.accept(li_lei)
@@ -137,7 +158,10 @@ async def test_agent_reply_transfer_and_resolve(make_node, kafka_harness) -> Non
     assert again.envelope.event_id == reply.envelope.event_id
     [out, _] = await kafka_harness.expect(node.topics.outbound, 2)
     assert (out.source, out.agent_name, out.text) == (ReplySource.REPLY_SOURCE_AGENT, "李雷", "您好，我是李雷 🙂")
-    assert out.envelope.channel == Channel.CHANNEL_WECHAT and out.channel_ids.user_id == decided.message.channel_ids.user_id
+    assert (
+        out.envelope.channel == Channel.CHANNEL_WECHAT
+        and out.channel_ids.user_id == decided.message.channel_ids.user_id
+    )
     with pytest.raises(HandoffConflict):
         await node.service.reply(amy, handoff["_id"], "not mine", "m2")
     await node.service.note(li_lei, handoff["_id"], "客户是老客户")

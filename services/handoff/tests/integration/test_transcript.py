@@ -12,7 +12,9 @@ async def test_replies_are_recorded_once_in_conversation_order(mongo_settings) -
         transcript.ensure_indexes()
         replies = []
         for text in ("第一条", "second 🙂"):
-            envelope = new_envelope(tenant_id="demo", conversation_id="c9", customer_id="u", channel=Channel.CHANNEL_WEB)
+            envelope = new_envelope(
+                tenant_id="demo", conversation_id="c9", customer_id="u", channel=Channel.CHANNEL_WEB
+            )
             replies.append(ReplyReady(envelope=envelope, text=text, agent_name="李雷" if text == "second 🙂" else ""))
         for reply in (*replies, replies[0]):
             await transcript.record_reply(reply)

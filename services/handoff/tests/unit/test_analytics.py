@@ -13,18 +13,33 @@ _ids = count()
 
 
 def ev(kind: str, conversation: str, customer: str, hour: float, **fields) -> FloorEvent:
-    return FloorEvent(kind=kind, event_id=f"e{next(_ids)}", tenant_id="demo", conversation_id=conversation,
-                      customer_id=customer, at=T0 + hour * HOUR, **fields)
+    return FloorEvent(
+        kind=kind,
+        event_id=f"e{next(_ids)}",
+        tenant_id="demo",
+        conversation_id=conversation,
+        customer_id=customer,
+        at=T0 + hour * HOUR,
+        **fields,
+    )
 
 
 def said(conversation: str, customer: str, hour: float, csat: int | None = None) -> FloorEvent:
     return ev("message", conversation, customer, hour, csat=csat)
 
 
-def handoff(conversation: str, customer: str, reasons: tuple[str, ...], queued: float, assigned: float | None = None,
-            returned: float | None = None) -> list[FloorEvent]:
-    steps = [ev("escalated", conversation, customer, queued, reasons=reasons),
-             ev("queued", conversation, customer, queued)]
+def handoff(
+    conversation: str,
+    customer: str,
+    reasons: tuple[str, ...],
+    queued: float,
+    assigned: float | None = None,
+    returned: float | None = None,
+) -> list[FloorEvent]:
+    steps = [
+        ev("escalated", conversation, customer, queued, reasons=reasons),
+        ev("queued", conversation, customer, queued),
+    ]
     if assigned is not None:
         steps.append(ev("assigned", conversation, customer, assigned))
     if returned is not None:
@@ -36,7 +51,9 @@ def scripted() -> list[FloorEvent]:
     minute = 1 / 60
     return [
         # a: solved by the bot, u1 never came back.
-        said("a", "u1", 0), said("a", "u1", 2 * minute), ev("reply", "a", "u1", 1 * minute, source="TEMPLATE"),
+        said("a", "u1", 0),
+        said("a", "u1", 2 * minute),
+        ev("reply", "a", "u1", 1 * minute, source="TEMPLATE"),
         # b: solved as far as the bot knew, but u2 came back 3 h later on another channel (c): re-contacted.
         said("b", "u2", 0),
         said("c", "u2", 3),
@@ -75,8 +92,11 @@ def test_figures_of_the_scripted_conversations() -> None:
     assert (figures.automation_rate, figures.automation_rate_settled) == (0.5, 0.4)
     assert figures.handoffs == 2
     assert figures.handoffs_by_reason == {"CUSTOMER_REQUEST": 1, "NEGATIVE_EMOTION": 1, "SENSITIVE_INTENT": 1}
-    assert figures.handoff_rate_by_reason == {"CUSTOMER_REQUEST": round(1 / 6, 4), "NEGATIVE_EMOTION": round(1 / 6, 4),
-                                              "SENSITIVE_INTENT": round(1 / 6, 4)}
+    assert figures.handoff_rate_by_reason == {
+        "CUSTOMER_REQUEST": round(1 / 6, 4),
+        "NEGATIVE_EMOTION": round(1 / 6, 4),
+        "SENSITIVE_INTENT": round(1 / 6, 4),
+    }
     assert figures.waiting_s == {"count": 2, "average": 180.0, "median": 180.0}
     assert figures.handling_s == {"count": 2, "average": 480.0, "median": 480.0}
     assert (figures.csat_average, figures.csat_responses) == (3.0, 2)
@@ -84,8 +104,13 @@ def test_figures_of_the_scripted_conversations() -> None:
     assert figures.replies_by_source == {"AGENT": 1, "TEMPLATE": 1}
     # e is still stored as pending (no event came after hour 54): reading at hour 60 settles it.
     assert {k: c["status"] for k, c in conversations.items()} == {
-        "demo/a": "automated", "demo/b": "recontacted", "demo/c": "handed_off", "demo/d": "handed_off",
-        "demo/e": "pending", "demo/f": "pending"}
+        "demo/a": "automated",
+        "demo/b": "recontacted",
+        "demo/c": "handed_off",
+        "demo/d": "handed_off",
+        "demo/e": "pending",
+        "demo/f": "pending",
+    }
     # The chart covers the 24 hours up to now: f's conversation at hour 40; e's at hour 30 is older.
     assert len(figures.hourly) == 24
     charted = [(h["conversations"], h["handoffs"]) for h in figures.hourly if h["conversations"] or h["handoffs"]]

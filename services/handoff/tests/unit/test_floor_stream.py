@@ -19,8 +19,9 @@ AT = datetime(2026, 11, 25, 4, tzinfo=timezone.utc)
 
 
 def envelope(event_id: str = "e1"):
-    env = new_envelope(tenant_id="demo", conversation_id="c1", customer_id="u1", channel=Channel.CHANNEL_WECHAT,
-                       event_id=event_id)
+    env = new_envelope(
+        tenant_id="demo", conversation_id="c1", customer_id="u1", channel=Channel.CHANNEL_WECHAT, event_id=event_id
+    )
     env.created_at.FromDatetime(AT)
     return env
 
@@ -34,8 +35,10 @@ def test_customer_messages_carry_their_csat_score() -> None:
 
 
 def test_handoff_steps_and_reasons() -> None:
-    escalated = HandoffEvent(envelope=envelope(), escalated={"reasons": [HandoffReason.HANDOFF_REASON_VIP,
-                                                                         HandoffReason.HANDOFF_REASON_LOOP]})
+    escalated = HandoffEvent(
+        envelope=envelope(),
+        escalated={"reasons": [HandoffReason.HANDOFF_REASON_VIP, HandoffReason.HANDOFF_REASON_LOOP]},
+    )
     assert (normalise(escalated).kind, normalise(escalated).reasons) == ("escalated", ("VIP", "LOOP"))
     assert normalise(HandoffEvent(envelope=envelope(), queued={"position": 1})).kind == "queued"
     assert normalise(HandoffEvent(envelope=envelope(), assigned={"agent_id": "a"})).kind == "assigned"

@@ -10,16 +10,32 @@ from switchboard.handoff.agents import Agent
 NOW = datetime(2026, 11, 25, 4, tzinfo=timezone.utc)
 
 
-def handoff(hid: str, priority: int, waited_min: float, queue: str = "general", language: str = "zh",
-            channel: str = "web") -> dict:
-    return {"_id": hid, "priority": priority, "queued_at": NOW - timedelta(minutes=waited_min), "queue": queue,
-            "language": language, "channel_name": channel}
+def handoff(
+    hid: str, priority: int, waited_min: float, queue: str = "general", language: str = "zh", channel: str = "web"
+) -> dict:
+    return {
+        "_id": hid,
+        "priority": priority,
+        "queued_at": NOW - timedelta(minutes=waited_min),
+        "queue": queue,
+        "language": language,
+        "channel_name": channel,
+    }
 
 
 def agent(**skills) -> Agent:
-    return Agent(tenant_id="demo", id="a", name="A", role="agent", team="support", capacity=2,
-                 languages=skills.get("languages", ("zh", "en")), channels=skills.get("channels", ("web",)),
-                 queues=skills.get("queues", ("general",)), presence="online")
+    return Agent(
+        tenant_id="demo",
+        id="a",
+        name="A",
+        role="agent",
+        team="support",
+        capacity=2,
+        languages=skills.get("languages", ("zh", "en")),
+        channels=skills.get("channels", ("web",)),
+        queues=skills.get("queues", ("general",)),
+        presence="online",
+    )
 
 
 def test_priority_then_waiting_time_orders_the_queue() -> None:
@@ -44,8 +60,12 @@ def test_estimated_wait_spreads_over_agents_on_duty() -> None:
 
 
 def test_next_for_skips_chats_without_matching_skills() -> None:
-    queued = [handoff("voice", 50, 0, channel="voice"), handoff("en", 30, 0, language="en"),
-              handoff("orders", 45, 0, queue="orders"), handoff("zh", 10, 0)]
+    queued = [
+        handoff("voice", 50, 0, channel="voice"),
+        handoff("en", 30, 0, language="en"),
+        handoff("orders", 45, 0, queue="orders"),
+        handoff("zh", 10, 0),
+    ]
     assert routing.next_for(agent(languages=("zh",)), queued, NOW, 0)["_id"] == "zh"
     assert routing.next_for(agent(queues=("general", "orders")), queued, NOW, 0)["_id"] == "orders"
     assert routing.next_for(agent(channels=("web", "voice")), queued, NOW, 0)["_id"] == "voice"
@@ -53,6 +73,15 @@ def test_next_for_skips_chats_without_matching_skills() -> None:
 
 
 def test_supervisors_serve_no_queue() -> None:
-    supervisor = Agent(tenant_id="demo", id="s", name="S", role="supervisor", team="support", capacity=0,
-                       languages=("zh",), channels=("web",), queues=("general",))
+    supervisor = Agent(
+        tenant_id="demo",
+        id="s",
+        name="S",
+        role="supervisor",
+        team="support",
+        capacity=0,
+        languages=("zh",),
+        channels=("web",),
+        queues=("general",),
+    )
     assert routing.next_for(supervisor, [handoff("x", 10, 0)], NOW, 0) is None

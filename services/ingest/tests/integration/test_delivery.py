@@ -12,8 +12,9 @@ from switchboard.ingest.testing import reply_to
 
 
 def wechat_message(openid: str = "oR1") -> MessageReceived:
-    envelope = new_envelope(tenant_id="demo", conversation_id=f"c-{uuid.uuid4().hex[:6]}", customer_id="u",
-                            channel=Channel.CHANNEL_WECHAT)
+    envelope = new_envelope(
+        tenant_id="demo", conversation_id=f"c-{uuid.uuid4().hex[:6]}", customer_id="u", channel=Channel.CHANNEL_WECHAT
+    )
     return MessageReceived(envelope=envelope, text="你好", channel_ids=ChannelIds(user_id=openid, message_id="1"))
 
 
@@ -37,8 +38,13 @@ async def test_a_reply_redelivered_after_a_restart_is_not_sent_again(make_node, 
     from switchboard.ingest.app import Delivery, build_adapters
 
     _, senders = build_adapters(restarted.context, restarted.http, restarted.db)
-    replay = TopicConsumer(topic=restarted.outbound, group_id=f"replay-{uuid.uuid4().hex[:6]}", handler=Delivery(senders),
-                           settings=kafka_settings, publisher=restarted.publisher)
+    replay = TopicConsumer(
+        topic=restarted.outbound,
+        group_id=f"replay-{uuid.uuid4().hex[:6]}",
+        handler=Delivery(senders),
+        settings=kafka_settings,
+        publisher=restarted.publisher,
+    )
     task = asyncio.create_task(replay.run())
     await asyncio.sleep(3)
     replay.stop()
@@ -64,8 +70,11 @@ async def test_voice_replies_are_parked_for_the_next_webhook_and_web_replies_kep
     voice.envelope.channel = Channel.CHANNEL_VOICE
     web = reply_to(wechat_message(), "web reply")
     web.envelope.channel = Channel.CHANNEL_WEB
-    partial = ReplyReady(envelope=new_envelope(tenant_id="demo", conversation_id="c", customer_id="u",
-                                               channel=Channel.CHANNEL_WEB), text="par", partial=True)
+    partial = ReplyReady(
+        envelope=new_envelope(tenant_id="demo", conversation_id="c", customer_id="u", channel=Channel.CHANNEL_WEB),
+        text="par",
+        partial=True,
+    )
     for reply in (voice, web, partial):
         await node.publish_reply(reply)
     outbox = node.db["deliveries"]

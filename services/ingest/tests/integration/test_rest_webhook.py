@@ -13,10 +13,16 @@ KEY = {"Authorization": "Bearer demo-rest-api-key"}
 
 
 async def post(node, body, headers=KEY, **kwargs):
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{node.base_url}/webhooks/rest/webhook", headers=headers, **kwargs,
-                             **({"json": body} if body is not None else {})) as response:
-            return response.status, await response.json(content_type=None)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{node.base_url}/webhooks/rest/webhook",
+            headers=headers,
+            **kwargs,
+            **({"json": body} if body is not None else {}),
+        ) as response,
+    ):
+        return response.status, await response.json(content_type=None)
 
 
 async def test_a_message_comes_back_as_rasa_messages_with_buttons(make_node) -> None:
@@ -24,11 +30,16 @@ async def test_a_message_comes_back_as_rasa_messages_with_buttons(make_node) -> 
     node = await make_node(responder)
     status, body = await post(node, {"sender": "alice", "message": "我的订单 SB1003 到哪了？🙂"})
     assert status == 200
-    assert body == [{
-        "recipient_id": "alice",
-        "text": "echo: 我的订单 SB1003 到哪了？🙂",
-        "buttons": [{"title": "查订单 Order", "payload": "/check_order"}, {"title": "人工 Agent", "payload": "/human_agent"}],
-    }]
+    assert body == [
+        {
+            "recipient_id": "alice",
+            "text": "echo: 我的订单 SB1003 到哪了？🙂",
+            "buttons": [
+                {"title": "查订单 Order", "payload": "/check_order"},
+                {"title": "人工 Agent", "payload": "/human_agent"},
+            ],
+        }
+    ]
     [message] = responder.received
     assert message.envelope.tenant_id == "demo" and message.envelope.channel == Channel.CHANNEL_WEB
     assert message.channel_ids.user_id == "alice"

@@ -18,13 +18,18 @@ AUTH_TOKEN = "demo-twilio-auth-token"
 async def call(node, path: str, form: dict[str, str], *, sign_with: str = AUTH_TOKEN) -> tuple[int, ET.Element | str]:
     url = node.base_url + path
     signature = RequestValidator(sign_with).compute_signature(url, form)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url, data=urlencode(form), headers={
-            "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}) as response:
-            text = await response.text()
-            if response.status != 200:
-                return response.status, text
-            return response.status, ET.fromstring(text)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            url,
+            data=urlencode(form),
+            headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+        ) as response,
+    ):
+        text = await response.text()
+        if response.status != 200:
+            return response.status, text
+        return response.status, ET.fromstring(text)
 
 
 def follow(element: ET.Element, tag: str) -> str:
@@ -86,7 +91,9 @@ async def test_dtmf_input_is_a_message_too(make_node) -> None:
 async def test_a_slow_reply_gets_a_filler_and_redirect_then_is_spoken(make_node) -> None:
     responder = Responder(delay_s=1.5)
     node = await make_node(responder, wait={"voice_s": 0.5})
-    _, twiml = await call(node, "/voice/demo/gather?turn=1&lang=en-US&fails=0&menu=0", {**CALL, "SpeechResult": "where is my parcel"})
+    _, twiml = await call(
+        node, "/voice/demo/gather?turn=1&lang=en-US&fails=0&menu=0", {**CALL, "SpeechResult": "where is my parcel"}
+    )
     assert twiml.find("Gather") is None and "One moment" in says(twiml)[0]
     wait_url = follow(twiml, "Redirect")
     assert "/voice/demo/wait" in wait_url
@@ -121,7 +128,9 @@ async def test_handoff_enqueues_or_dials_with_a_spoken_message(make_node) -> Non
         return [reply_to(message, "好的，马上为您转人工。", hints=ChannelHints(voice_transfer=target))]
 
     node = await make_node(Responder(answer=handoff))
-    _, twiml = await call(node, "/voice/demo/gather?turn=1&lang=zh-CN&fails=0&menu=0", {**CALL, "SpeechResult": "转人工"})
+    _, twiml = await call(
+        node, "/voice/demo/gather?turn=1&lang=zh-CN&fails=0&menu=0", {**CALL, "SpeechResult": "转人工"}
+    )
     assert twiml.find("Enqueue").text == "demo-support"
     assert says(twiml) == ["好的，马上为您转人工。", "正在为您转接人工客服，请稍候。"]
     _, twiml = await call(node, "/voice/demo/gather?turn=2&lang=zh-CN&fails=0&menu=0", {**CALL, "SpeechResult": "dial"})
@@ -132,8 +141,11 @@ async def test_bad_signature_malformed_and_oversized_requests(make_node) -> None
     node = await make_node(Responder())
     assert (await call(node, "/voice/demo/incoming", CALL, sign_with="wrong-token"))[0] == 403
     async with aiohttp.ClientSession() as http:
-        async with http.post(node.base_url + "/voice/demo/incoming", data=urlencode(CALL),
-                             headers={"Content-Type": "application/x-www-form-urlencoded"}) as r:
+        async with http.post(
+            node.base_url + "/voice/demo/incoming",
+            data=urlencode(CALL),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as r:
             assert r.status == 403
         async with http.post(node.base_url + "/voice/demo/incoming", data=b"x" * 70_000) as r:
             assert r.status == 413
@@ -141,7 +153,12 @@ async def test_bad_signature_malformed_and_oversized_requests(make_node) -> None
     # Signed for another URL (a proxy's internal address) is refused: validation uses the public base URL.
     url = node.base_url.replace("127.0.0.1", "internal.local") + "/voice/demo/incoming"
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, CALL)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(node.base_url + "/voice/demo/incoming", data=urlencode(CALL), headers={
-            "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}) as r:
-            assert r.status == 403
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            node.base_url + "/voice/demo/incoming",
+            data=urlencode(CALL),
+            headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+        ) as r,
+    ):
+        assert r.status == 403

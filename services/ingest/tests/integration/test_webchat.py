@@ -61,7 +61,9 @@ async def test_the_conversation_comes_from_the_token_never_from_the_client(make_
         assert first["conversation_id"] != second["conversation_id"]
         async with http.ws_connect(f"{node.base_url}/ws?token={first['token']}", headers=ORIGIN) as ws:
             await next_frame(ws, "ready")
-            await ws.send_json({"type": "message", "id": "x", "text": "hi", "conversation_id": second["conversation_id"]})
+            await ws.send_json(
+                {"type": "message", "id": "x", "text": "hi", "conversation_id": second["conversation_id"]}
+            )
             await next_frame(ws, "reply")
     assert responder.received[0].envelope.conversation_id == first["conversation_id"]
 
@@ -77,7 +79,9 @@ async def test_handshake_refuses_bad_tokens_and_origins(make_node, case: str) ->
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await http.ws_connect(f"{node.base_url}/ws?token={query}", headers=headers)
         assert refused.value.status == 403
-        async with http.post(f"{node.base_url}/chat/demo/session", data="{}", headers={"Origin": "https://evil.example"}) as r:
+        async with http.post(
+            f"{node.base_url}/chat/demo/session", data="{}", headers={"Origin": "https://evil.example"}
+        ) as r:
             assert r.status == 403
 
 
@@ -99,7 +103,11 @@ async def test_partial_replies_stream_then_the_final_one_replaces_them(make_node
                 await node.publish_reply(partial)
             await node.publish_reply(final)
             frames = [await next_frame(ws, "reply") for _ in range(3)]
-    assert [(f["text"], f["partial"]) for f in frames] == [("Hello", True), ("Hello there,", True), ("Hello there, friend.", False)]
+    assert [(f["text"], f["partial"]) for f in frames] == [
+        ("Hello", True),
+        ("Hello there,", True),
+        ("Hello there, friend.", False),
+    ]
     assert len({f["stream_id"] for f in frames}) == 1
     await asyncio.sleep(0.5)
     assert node.db["deliveries"].count_documents({}) == 1  # partial text is never stored or delivered
@@ -113,16 +121,28 @@ async def test_handoff_events_and_agent_replies_reach_the_socket(make_node) -> N
             await next_frame(ws, "ready")
             await ws.send_json({"type": "message", "id": "h-1", "text": "转人工"})
             [message] = await wait_for_inbound(node)
-            queued = HandoffEvent(envelope=caused_envelope(message.envelope, "queued"),
-                                  queued=HandoffQueued(queue="general", position=3, estimated_wait_seconds=120))
+            queued = HandoffEvent(
+                envelope=caused_envelope(message.envelope, "queued"),
+                queued=HandoffQueued(queue="general", position=3, estimated_wait_seconds=120),
+            )
             await node.publish_handoff(queued)
-            assert await next_frame(ws, "handoff") == {"type": "handoff", "state": "queued", "position": 3, "wait_s": 120}
-            assigned = HandoffEvent(envelope=caused_envelope(message.envelope, "assigned"),
-                                    assigned=AgentAssigned(agent_id="a1", agent_name="李娜"))
+            assert await next_frame(ws, "handoff") == {
+                "type": "handoff",
+                "state": "queued",
+                "position": 3,
+                "wait_s": 120,
+            }
+            assigned = HandoffEvent(
+                envelope=caused_envelope(message.envelope, "assigned"),
+                assigned=AgentAssigned(agent_id="a1", agent_name="李娜"),
+            )
             await node.publish_handoff(assigned)
             assert (await next_frame(ws, "handoff"))["agent_name"] == "李娜"
-            await node.publish_reply(reply_to(message, "您好，我是李娜。", source=ReplySource.REPLY_SOURCE_AGENT, agent_name="李娜",
-                                            step="agent"))
+            await node.publish_reply(
+                reply_to(
+                    message, "您好，我是李娜。", source=ReplySource.REPLY_SOURCE_AGENT, agent_name="李娜", step="agent"
+                )
+            )
             assert (await next_frame(ws, "reply"))["agent_name"] == "李娜"
 
 

@@ -37,13 +37,18 @@ def event_xml(event: str, openid: str = "oUSER1", key: str = "", create_time: in
 
 def signed_query(nonce: str = "n0nce", timestamp: str | None = None) -> dict[str, str]:
     timestamp = timestamp or str(int(time.time()))
-    return {"timestamp": timestamp, "nonce": nonce, "signature": wechat_signature(TOKEN, timestamp, nonce), "openid": "oUSER1"}
+    return {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "signature": wechat_signature(TOKEN, timestamp, nonce),
+        "openid": "oUSER1",
+    }
 
 
 async def post_plain(node, xml: str, query: dict | None = None) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{node.base_url}/wechat/demo", params=query or signed_query(), data=xml.encode()) as r:
-            return r.status, await r.text()
+    url = f"{node.base_url}/wechat/demo"
+    async with aiohttp.ClientSession() as http, http.post(url, params=query or signed_query(), data=xml.encode()) as r:
+        return r.status, await r.text()
 
 
 async def post_safe(node, xml: str) -> tuple[int, str, dict]:
@@ -53,10 +58,14 @@ async def post_safe(node, xml: str) -> tuple[int, str, dict]:
     encrypted = crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
     envelope = parse_message_fields(encrypted)
     query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
-    outer = f"<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{node.base_url}/wechat/demo", params=query, data=outer.encode()) as r:
-            return r.status, await r.text(), query
+    outer = (
+        f"<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+    )
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{node.base_url}/wechat/demo", params=query, data=outer.encode()) as r,
+    ):
+        return r.status, await r.text(), query
 
 
 def parse_message_fields(xml: str) -> dict[str, str]:
@@ -92,7 +101,7 @@ async def test_plaintext_text_message_is_answered_passively(make_node) -> None:
 
 async def test_safe_mode_message_is_decrypted_and_the_answer_encrypted(make_node) -> None:
     node = await make_node(Responder())
-    status, body, query = await post_safe(node, text_xml("safe mode 安全模式", "2001"))
+    status, body, _query = await post_safe(node, text_xml("safe mode 安全模式", "2001"))
     assert status == 200
     crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
     fields = parse_message_fields(body)
@@ -167,7 +176,7 @@ async def test_long_replies_are_split_within_wechats_limit(make_node, fake_wecha
         return [reply_to(message, long_text)]
 
     node = await make_node(Responder(answer=long, delay_s=0.6), wait={"wechat_passive_s": 0.3})
-    status, body = await post_plain(node, text_xml("long", "7001"))
+    _status, body = await post_plain(node, text_xml("long", "7001"))
     assert body == "success"
     for _ in range(100):
         if len(fake_wechat.sent) >= 5:
@@ -188,8 +197,10 @@ async def test_events_and_unsupported_types(make_node) -> None:
     assert parse_message(body).content.startswith("echo: /check_order")
     # A retried event (same FromUserName + CreateTime) is not a second message.
     await post_plain(node, event_xml("CLICK", key="/check_order", create_time=1700000001))
-    image = ("<xml><ToUserName>gh_demo</ToUserName><FromUserName>oUSER1</FromUserName><CreateTime>1</CreateTime>"
-             "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>8001</MsgId></xml>")
+    image = (
+        "<xml><ToUserName>gh_demo</ToUserName><FromUserName>oUSER1</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>8001</MsgId></xml>"
+    )
     status, body = await post_plain(node, image)
     assert status == 200 and "文字" in parse_message(body).content
     status, body = await post_plain(node, event_xml("unsubscribe", create_time=1700000002))

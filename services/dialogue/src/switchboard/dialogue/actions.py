@@ -205,7 +205,11 @@ class ActionOrderTask(ShopAction):
             return events
         task = tracker.get_slot("task") or "check_order"
         today = self.shop.today()
-        common = {"order_id": order.order_id, "carrier": order.carrier_name(language), "tracking_number": order.tracking_number}
+        common = {
+            "order_id": order.order_id,
+            "carrier": order.carrier_name(language),
+            "tracking_number": order.tracking_number,
+        }
         if task == "check_order":
             dispatcher.utter_message(
                 response=f"utter_order_{order.status}",
@@ -238,7 +242,9 @@ class ActionOrderTask(ShopAction):
                 dispatcher.utter_message(response="utter_invoice_requested", invoice_id=invoice_id, **common)
         return events
 
-    async def _return(self, order: Order, tracker: Tracker, dispatcher: CollectingDispatcher, today: Any) -> list[EventType]:
+    async def _return(
+        self, order: Order, tracker: Tracker, dispatcher: CollectingDispatcher, today: Any
+    ) -> list[EventType]:
         days = order.days_since_delivery(today)
         if days is None:
             dispatcher.utter_message(response="utter_return_not_delivered", order_id=order.order_id)
@@ -250,7 +256,9 @@ class ActionOrderTask(ShopAction):
         case_id = await asyncio.to_thread(
             self.shop.open_return, order.order_id, product, tracker.get_slot("return_reason") or "", tracker.sender_id
         )
-        dispatcher.utter_message(response="utter_return_created", order_id=order.order_id, product=product, case_id=case_id)
+        dispatcher.utter_message(
+            response="utter_return_created", order_id=order.order_id, product=product, case_id=case_id
+        )
         return []
 
 
@@ -276,7 +284,7 @@ class ActionHandoff(Action):
 
 
 class ActionAnswerAffirmDeny(Action):
-    """"Yes"/"no" outside a form: accept an offered agent, or take a corrected order id back to the form."""
+    """ "Yes"/"no" outside a form: accept an offered agent, or take a corrected order id back to the form."""
 
     def name(self) -> str:
         return "action_answer_affirm_deny"

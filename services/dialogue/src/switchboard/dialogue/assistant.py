@@ -62,7 +62,10 @@ def quiet_rasa(*, own_logging: bool) -> None:
 def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
     """Rasa's parse data for an NLU reading (a message with no reading counts as not understood)."""
     understanding = event.understanding
-    intent = {"name": understanding.intent.name or FALLBACK_INTENT, "confidence": float(understanding.intent.confidence)}
+    intent = {
+        "name": understanding.intent.name or FALLBACK_INTENT,
+        "confidence": float(understanding.intent.confidence),
+    }
     ranking = [{"name": item.name, "confidence": float(item.confidence)} for item in understanding.intent_ranking]
     entities: list[dict[str, Any]] = []
     for entity in understanding.entities:
@@ -119,13 +122,16 @@ class Assistant:
         model: Path,
         store: ConversationTrackerStore,
         actions: InProcessActionEndpoint,
-        settings: DecisionSettings = DecisionSettings(),
+        settings: DecisionSettings | None = None,
     ) -> Assistant:
+        settings = settings or DecisionSettings()
         agent = Agent.load(str(model), tracker_store=store, action_endpoint=actions)
         store.domain = agent.domain
         store.window = window_size(agent.processor.model_metadata.predict_schema.nodes.values(), settings.history_turns)
         if store.window.capped:
-            log.warning("dialogue.window.capped", policies=list(store.window.capped), user_turns=store.window.user_turns)
+            log.warning(
+                "dialogue.window.capped", policies=list(store.window.capped), user_turns=store.window.user_turns
+            )
         return cls(agent, store, settings)
 
     async def handle(self, event: MessageUnderstood) -> list[Output]:

@@ -2,7 +2,8 @@
 
 Emotion comes with each message's metadata (``{"emotion": {"label": "ANGRY", "score": 0.9}}``, put
 there by the dialogue service from the NLU reading). Right after such a user message this policy
-predicts ``action_handoff`` with full confidence, even over an active form; after the handoff it predicts ``action_listen``.
+predicts ``action_handoff`` with full confidence, even over an active form; after the handoff it
+predicts ``action_listen``.
 Otherwise it abstains (all zeros), and the rule and memoization policies decide. It learns nothing
 from the training data, and its priority (config) puts it above RulePolicy on ties.
 """

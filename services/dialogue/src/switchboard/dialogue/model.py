@@ -43,7 +43,9 @@ def ensure_model(assistant_dir: Path, cache_dir: Path, *, show_progress: bool = 
     """The cached model of this project, trained first when there is none."""
     for required in ("domain.yml", "config.yml", "data"):
         if not (assistant_dir / required).exists():
-            raise DialoguePermanentError(f"assistant project {assistant_dir} lacks {required}; set DIALOGUE_ASSISTANT_DIR")
+            raise DialoguePermanentError(
+                f"assistant project {assistant_dir} lacks {required}; set DIALOGUE_ASSISTANT_DIR"
+            )
     # Rasa's training cache (also touched when a model loads) goes next to the models, never into
     # the working directory.
     os.environ["RASA_CACHE_DIRECTORY"] = str(cache_dir / "rasa-cache")

@@ -12,7 +12,9 @@ class AssistantSettings(BaseModel):
 
     tenant_dir: str = Field("tenants/demo", description="the tenant folder: tenant.yaml, assistant/, data/")
     cache_dir: str = Field(".run/models", description="trained models, keyed by a hash of the assistant project")
-    seed_demo_data: bool = Field(True, description="load <tenant_dir>/data (orders, policies) into the database at start")
+    seed_demo_data: bool = Field(
+        True, description="load <tenant_dir>/data (orders, policies) into the database at start"
+    )
 
 
 class TurnSettings(BaseModel):

@@ -75,7 +75,9 @@ class OrderSeed(BaseModel):
             "paid_on": day(self.paid_days_ago),
             "shipped_on": day(self.shipped_days_ago),
             "delivered_on": day(self.delivered_days_ago),
-            "expected_delivery": day(None if self.expected_delivery_in_days is None else -self.expected_delivery_in_days),
+            "expected_delivery": day(
+                None if self.expected_delivery_in_days is None else -self.expected_delivery_in_days
+            ),
             "carrier": self.carrier.dict() if self.carrier else None,
             "tracking_number": self.tracking_number,
             "address": self.address,

@@ -310,7 +310,9 @@ class ConversationTrackerStore(TrackerStore):
             except DuplicateKeyError:
                 raise StaleTrackerError(f"conversation {sender_id} was created by another writer") from None
             return
-        result = self._trackers.update_one({"_id": sender_id, "version": version}, {"$set": {**fields, "version": version + 1}})
+        result = self._trackers.update_one(
+            {"_id": sender_id, "version": version}, {"$set": {**fields, "version": version + 1}}
+        )
         if result.matched_count == 0:
             raise StaleTrackerError(f"conversation {sender_id} changed since version {version}")
 
@@ -352,9 +354,7 @@ def event_of(serialized: str) -> Event:
 
 def tracker_state(tracker: DialogueStateTracker) -> dict[str, Any]:
     """What a window's prefix must restore: changed slots, the active loop, paused."""
-    slots = {
-        name: slot.value for name, slot in tracker.slots.items() if slot.value != slot.initial_value
-    }
+    slots = {name: slot.value for name, slot in tracker.slots.items() if slot.value != slot.initial_value}
     active = tracker.active_loop
     loop = None
     if active is not None and active.name:

@@ -128,14 +128,22 @@ class Answerer:
         return answer
 
     async def _generate(
-        self, question: Question, text: str, hits: Sequence[Hit], style: TenantStyle, deadline: float, on_delta: Delta | None
+        self,
+        question: Question,
+        text: str,
+        hits: Sequence[Hit],
+        style: TenantStyle,
+        deadline: float,
+        on_delta: Delta | None,
     ) -> Answer | None:
         system = phrasing.system_prompt(style, question.language, self._canary)
         passages = "\n".join(f"[{i + 1}] {hit.title}: {hit.text}" for i, hit in enumerate(hits))
         messages = [ChatMessage("system", system), ChatMessage("user", f"Passages:\n{passages}\n\nQuestion: {text}")]
         parts: list[str] = []
         try:
-            async for delta in self._model.stream(messages, max_new_tokens=self._policy.max_new_tokens, deadline=deadline):
+            async for delta in self._model.stream(
+                messages, max_new_tokens=self._policy.max_new_tokens, deadline=deadline
+            ):
                 parts.append(delta)
                 if on_delta is not None:
                     await on_delta(delta)
@@ -188,11 +196,13 @@ class Answerer:
     def _unclear(self, question: Question, hits: Sequence[Hit]) -> Answer:
         if question.last_bot_text.startswith(phrasing.CLARIFY_MARKERS):
             return self._finish(
-                "handoff", Answer(phrasing.handing_over(question.language), ReplySource.REPLY_SOURCE_SYSTEM, handoff=True)
+                "handoff",
+                Answer(phrasing.handing_over(question.language), ReplySource.REPLY_SOURCE_SYSTEM, handoff=True),
             )
         topics = _topics(hits, question.language) or self._retriever.topics(question.tenant_id, question.language)[:4]
         return self._finish(
-            "clarify", Answer(phrasing.clarifying_question(question.language, topics), ReplySource.REPLY_SOURCE_TEMPLATE)
+            "clarify",
+            Answer(phrasing.clarifying_question(question.language, topics), ReplySource.REPLY_SOURCE_TEMPLATE),
         )
 
     @staticmethod

@@ -88,7 +88,7 @@ class Retriever:
                     "title": passage.title,
                     "text": passage.text,
                 }
-                for passage, vector in zip(base.passages, vectors)
+                for passage, vector in zip(base.passages, vectors, strict=False)
             ]
             await asyncio.to_thread(self._store.replace_knowledge, tenant_id, rows)
             log.info("knowledge.indexed", tenant_id=tenant_id, version=base.version, passages=len(rows))

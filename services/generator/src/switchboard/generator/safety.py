@@ -21,9 +21,7 @@ def strip_invisible(text: str) -> str:
 
     Both are invisible to a person yet read by a model: the classic carriers of hidden instructions.
     """
-    return "".join(
-        char for char in text if ord(char) not in _TAG_CHARACTERS and unicodedata.category(char) != "Cf"
-    )
+    return "".join(char for char in text if ord(char) not in _TAG_CHARACTERS and unicodedata.category(char) != "Cf")
 
 
 _INJECTION_PATTERNS = [
@@ -60,7 +58,7 @@ def valid_cn_id(number: str) -> bool:
     """Checks the ISO 7064 mod 11-2 check character of an 18-character resident ID number."""
     if not re.fullmatch(r"\d{17}[\dXx]", number):
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=False))
     return _ID_CHECK[total % 11] == number[17].upper()
 
 

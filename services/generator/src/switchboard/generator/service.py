@@ -29,7 +29,6 @@ log = get_logger(__name__)
 MODEL_SHARE = 0.6
 
 
-
 def question_of(decision: ReplyDecided) -> Question:
     generate = decision.generate
     last_bot = next((turn.text for turn in reversed(generate.history) if turn.speaker == Turn.SPEAKER_BOT), "")
@@ -91,11 +90,15 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         self._answerer = answerer
         self._default_deadline_ms = default_deadline_ms
 
-    async def Generate(self, request: pb.GenerateRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.GenerateResponse]:  # noqa: N802 - gRPC names
+    async def Generate(
+        self, request: pb.GenerateRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.GenerateResponse]:
         if not request.tenant_id or not request.context.question.strip():
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "tenant_id and context.question are required")
         remaining = context.time_remaining()
-        budget_s = min(remaining, 60.0) if remaining else (request.context.deadline_ms or self._default_deadline_ms) / 1000
+        budget_s = (
+            min(remaining, 60.0) if remaining else (request.context.deadline_ms or self._default_deadline_ms) / 1000
+        )
         deadline = time.monotonic() + budget_s * MODEL_SHARE
         decision = ReplyDecided(generate=request.context, language=request.language)
         decision.envelope.tenant_id = request.tenant_id

@@ -34,7 +34,10 @@ def load_style(tenants_dir: Path, tenant_id: str) -> TenantStyle:
 
 
 _EMPATHY = {
-    EmotionLabel.EMOTION_LABEL_ANGRY: {"zh": "非常抱歉给您带来了不好的体验。", "en": "I'm really sorry about the trouble. "},
+    EmotionLabel.EMOTION_LABEL_ANGRY: {
+        "zh": "非常抱歉给您带来了不好的体验。",
+        "en": "I'm really sorry about the trouble. ",
+    },
     EmotionLabel.EMOTION_LABEL_FRUSTRATED: {"zh": "抱歉让您久等了。", "en": "Sorry this has been frustrating. "},
     EmotionLabel.EMOTION_LABEL_ANXIOUS: {"zh": "请您放心，", "en": "Don't worry: "},
 }

@@ -7,8 +7,56 @@ import re
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOPWORDS = frozenset(
-    "a an the is are was were be been to of in on for and or my our your i you we it this that do does did can "
-    "how what when where which who why with at by from as me us please much many there any".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "my",
+        "our",
+        "your",
+        "i",
+        "you",
+        "we",
+        "it",
+        "this",
+        "that",
+        "do",
+        "does",
+        "did",
+        "can",
+        "how",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "with",
+        "at",
+        "by",
+        "from",
+        "as",
+        "me",
+        "us",
+        "please",
+        "much",
+        "many",
+        "there",
+        "any",
+    ]
 )
 
 

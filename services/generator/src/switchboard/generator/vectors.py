@@ -77,7 +77,9 @@ class VectorStore:
         """The knowledge-base version indexed for a tenant and how many passages carry it."""
         with self._lock:
             partition = self._partition(KNOWLEDGE, tenant_id)
-            rows = self._client.query(KNOWLEDGE, filter="", output_fields=["kb_version"], partition_names=[partition], limit=16384)
+            rows = self._client.query(
+                KNOWLEDGE, filter="", output_fields=["kb_version"], partition_names=[partition], limit=16384
+            )
         versions = {row["kb_version"] for row in rows}
         return (versions.pop(), len(rows)) if len(versions) == 1 else ("", len(rows))
 
@@ -86,7 +88,9 @@ class VectorStore:
         with self._lock:
             partition = self._partition(KNOWLEDGE, tenant_id)
             keep = {row["id"] for row in rows}
-            existing = self._client.query(KNOWLEDGE, filter="", output_fields=["id"], partition_names=[partition], limit=16384)
+            existing = self._client.query(
+                KNOWLEDGE, filter="", output_fields=["id"], partition_names=[partition], limit=16384
+            )
             stale = [row["id"] for row in existing if row["id"] not in keep]
             if rows:
                 self._client.upsert(KNOWLEDGE, list(rows), partition_name=partition)

@@ -90,7 +90,9 @@ def test_two_callers_at_once_convert_once(monkeypatch, settings: ModelSettings) 
     convert = FakeConverter(seconds=0.3)
     monkeypatch.setattr(artifacts, "convert_gguf", convert)
     results: list[Path] = []
-    threads = [threading.Thread(target=lambda: results.append(artifacts.prepare_default_model(settings))) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: results.append(artifacts.prepare_default_model(settings))) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -99,7 +101,9 @@ def test_two_callers_at_once_convert_once(monkeypatch, settings: ModelSettings) 
     assert len(set(results)) == 1 and len(results) == 3
 
 
-def test_a_crash_while_converting_leaves_no_model_and_the_next_start_retries(monkeypatch, settings: ModelSettings) -> None:
+def test_a_crash_while_converting_leaves_no_model_and_the_next_start_retries(
+    monkeypatch, settings: ModelSettings
+) -> None:
     make_wheel(artifacts.cache_dir(settings) / "downloads", {f"llm_tiny/{GGUF}": b"w"})
     monkeypatch.setattr(artifacts, "convert_gguf", FakeConverter(fail=True))
     with pytest.raises(RuntimeError):

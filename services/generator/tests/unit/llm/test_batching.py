@@ -54,7 +54,9 @@ def make_batcher(tiny_model: Any, tokenizer: Any) -> Iterator[Any]:
         batcher.close(5)
 
 
-def submit(batcher: ContinuousBatcher, prompt: list[int], max_new_tokens: int, **options: Any) -> tuple[DecodeRequest, Collector]:
+def submit(
+    batcher: ContinuousBatcher, prompt: list[int], max_new_tokens: int, **options: Any
+) -> tuple[DecodeRequest, Collector]:
     collector = Collector()
     request = DecodeRequest(prompt, max_new_tokens, collector, **options)
     batcher.submit(request)
@@ -140,7 +142,9 @@ def test_an_expired_request_never_reaches_the_model(make_batcher, tokenizer) -> 
     assert batcher.steps == 0 and batcher.largest_batch == 0
 
 
-def test_a_failing_step_fails_its_rows_and_the_worker_serves_the_next_request(make_batcher, tiny_model, tokenizer) -> None:
+def test_a_failing_step_fails_its_rows_and_the_worker_serves_the_next_request(
+    make_batcher, tiny_model, tokenizer
+) -> None:
     failures = threading.Event()
 
     class Flaky:

@@ -48,7 +48,13 @@ def test_the_report_shows_every_level_and_the_goal(bench) -> None:
         "machine": {"device": "cpu", "torch_threads": 1, "cpus": 2},
         "levels": [
             {"concurrency": 1, "baseline": level, "runtime": level, "speedup": 1.0, "same_text": True},
-            {"concurrency": 8, "baseline": level, "runtime": {**level, "tokens_per_s": 25.0}, "speedup": 2.5, "same_text": False},
+            {
+                "concurrency": 8,
+                "baseline": level,
+                "runtime": {**level, "tokens_per_s": 25.0},
+                "speedup": 2.5,
+                "same_text": False,
+            },
         ],
         "gpu": {"ran": False, "note": bench.vllm_note("cpu")},
     }

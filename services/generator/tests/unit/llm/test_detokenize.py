@@ -42,7 +42,11 @@ def test_a_character_cut_off_at_the_end_is_flushed_as_the_batch_decode_writes_it
 
 def test_invalid_bytes_are_not_lost_and_the_text_after_them_streams(tokenizer) -> None:
     stray = tokenizer.encode("好", add_special_tokens=False)[1:]  # continuation bytes without a lead byte
-    ids = [*tokenizer.encode("ok ", add_special_tokens=False), *stray, *tokenizer.encode(" 你好 again", add_special_tokens=False)]
+    ids = [
+        *tokenizer.encode("ok ", add_special_tokens=False),
+        *stray,
+        *tokenizer.encode(" 你好 again", add_special_tokens=False),
+    ]
     detokenizer = IncrementalDetokenizer(tokenizer)
     deltas = [detokenizer.step(token) for token in ids]
     assert "".join(deltas) + detokenizer.flush() == tokenizer.decode(ids)

@@ -99,7 +99,9 @@ async def test_closing_a_stream_frees_its_slot_at_once(started, loaded: LoadedMo
 
 
 async def test_cancelling_the_consumer_task_frees_the_slot(started, loaded: LoadedModel) -> None:
-    generator = await started(dataclasses.replace(loaded, model=SlowModel(loaded.model, 0.01)), max_batch_size=1, max_queue=0)
+    generator = await started(
+        dataclasses.replace(loaded, model=SlowModel(loaded.model, 0.01)), max_batch_size=1, max_queue=0
+    )
     task = asyncio.create_task(collect(generator, 10_000))
     while generator.open_streams == 0:
         await asyncio.sleep(0.005)

@@ -1,1 +1,4 @@
-"""Handoff service: hands complex or emotional conversations to human agents and back to the bot; agent console and analytics."""
+"""Handoff service: hands complex or emotional conversations to human agents and back to the bot.
+
+Also serves the agent console and the supervisor analytics.
+"""

@@ -84,9 +84,17 @@ class Agent:
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Agent:
         return cls(
-            tenant_id=doc["tenant_id"], id=doc["agent_id"], name=doc["name"], role=doc["role"], team=doc["team"],
-            capacity=doc["capacity"], languages=tuple(doc["languages"]), channels=tuple(doc["channels"]),
-            queues=tuple(doc["queues"]), presence=doc.get("presence", "offline"), active=doc.get("active", 0),
+            tenant_id=doc["tenant_id"],
+            id=doc["agent_id"],
+            name=doc["name"],
+            role=doc["role"],
+            team=doc["team"],
+            capacity=doc["capacity"],
+            languages=tuple(doc["languages"]),
+            channels=tuple(doc["channels"]),
+            queues=tuple(doc["queues"]),
+            presence=doc.get("presence", "offline"),
+            active=doc.get("active", 0),
         )
 
     def can_serve(self, *, queue: str, language: str, channel: str) -> bool:
@@ -132,8 +140,10 @@ class AgentDirectory:
             agent_id = data.pop("id")
             self.collection.update_one(
                 {"_id": agent_key(tenant_id, agent_id)},
-                {"$set": {"tenant_id": tenant_id, "agent_id": agent_id, **data},
-                 "$setOnInsert": {"presence": "offline"}},
+                {
+                    "$set": {"tenant_id": tenant_id, "agent_id": agent_id, **data},
+                    "$setOnInsert": {"presence": "offline"},
+                },
                 upsert=True,
             )
 

@@ -99,9 +99,17 @@ class Figures:
 
 
 def _empty_tenant() -> dict[str, Any]:
-    return {"clock": 0.0, "status": dict.fromkeys(STATUSES, 0), "pending": {}, "reasons": {},
-            "waiting": {"count": 0, "total": 0.0, "recent": []}, "handling": {"count": 0, "total": 0.0, "recent": []},
-            "csat": {}, "replies": {}, "hourly": {}}
+    return {
+        "clock": 0.0,
+        "status": dict.fromkeys(STATUSES, 0),
+        "pending": {},
+        "reasons": {},
+        "waiting": {"count": 0, "total": 0.0, "recent": []},
+        "handling": {"count": 0, "total": 0.0, "recent": []},
+        "csat": {},
+        "replies": {},
+        "hourly": {},
+    }
 
 
 def _hour(at: float) -> str:
@@ -126,8 +134,11 @@ def _sample(durations: dict[str, Any], seconds: float) -> None:
 def _summary(durations: dict[str, Any]) -> dict[str, float]:
     if not durations["count"]:
         return {"count": 0, "average": 0.0, "median": 0.0}
-    return {"count": durations["count"], "average": round(durations["total"] / durations["count"], 1),
-            "median": round(median(durations["recent"]), 1)}
+    return {
+        "count": durations["count"],
+        "average": round(durations["total"] / durations["count"], 1),
+        "median": round(median(durations["recent"]), 1),
+    }
 
 
 class FloorLedger:
@@ -168,8 +179,14 @@ class FloorLedger:
         key = f"{event.tenant_id}/{event.conversation_id}"
         conversation = self.conversations.get(key)
         if conversation is None:
-            conversation = {"customer": event.customer_id, "first": event.at, "last": event.at, "status": "pending",
-                            "reasons": [], "handoff": None}
+            conversation = {
+                "customer": event.customer_id,
+                "first": event.at,
+                "last": event.at,
+                "status": "pending",
+                "reasons": [],
+                "handoff": None,
+            }
             tenant["pending"][event.conversation_id] = event.at
             _count_hour(tenant, event.at, conversations=1)
         return conversation
@@ -278,8 +295,13 @@ class FloorLedger:
         hourly = []
         for hour in range(first_hour, first_hour + HOURS_CHARTED * 3600, 3600):
             conversations, handoffs = tenant["hourly"].get(str(hour), [0, 0])
-            hourly.append({"hour": datetime.fromtimestamp(hour, timezone.utc).isoformat(),
-                           "conversations": conversations, "handoffs": handoffs})
+            hourly.append(
+                {
+                    "hour": datetime.fromtimestamp(hour, timezone.utc).isoformat(),
+                    "conversations": conversations,
+                    "handoffs": handoffs,
+                }
+            )
         return Figures(
             conversations=total,
             automated=automated,

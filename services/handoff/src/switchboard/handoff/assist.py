@@ -37,20 +37,38 @@ class Assist:
             self._channel = grpc.aio.insecure_channel(self._settings.generator_address)
         return pb_grpc.GeneratorServiceStub(self._channel)
 
-    async def suggest(self, tenant_id: str, conversation_id: str, entries: list[dict[str, Any]], language: str) -> tuple[list[str], bool]:
+    async def suggest(
+        self, tenant_id: str, conversation_id: str, entries: list[dict[str, Any]], language: str
+    ) -> tuple[list[str], bool]:
         """Up to ``suggestions`` replies to the customer's last message; (suggestions, generator reachable)."""
         customer = [e for e in entries if e["speaker"] == "customer" and e.get("text")]
         if not customer or self._settings.suggestions == 0:
             return [], True
         last = customer[-1]
-        history = [Turn(speaker=SPEAKERS[e["speaker"]], text=e["text"]) for e in entries[-12:-1]
-                   if e["speaker"] in SPEAKERS and e.get("text")]
-        emotion = Emotion(label=EmotionLabel.Value("EMOTION_LABEL_" + last.get("emotion", "NEUTRAL")),
-                          score=float(last.get("emotion_score", 0.0)))
-        context = GenerateDecision(question=last["text"], history=history, intent=last.get("intent", ""),
-                                   emotion=emotion, personal=True, deadline_ms=int(self._settings.timeout_s * 1000))
-        request = pb.GenerateRequest(tenant_id=tenant_id, conversation_id=conversation_id, context=context,
-                                     language=LANGUAGES.get(language, Language.LANGUAGE_UNSPECIFIED), max_new_tokens=96)
+        history = [
+            Turn(speaker=SPEAKERS[e["speaker"]], text=e["text"])
+            for e in entries[-12:-1]
+            if e["speaker"] in SPEAKERS and e.get("text")
+        ]
+        emotion = Emotion(
+            label=EmotionLabel.Value("EMOTION_LABEL_" + last.get("emotion", "NEUTRAL")),
+            score=float(last.get("emotion_score", 0.0)),
+        )
+        context = GenerateDecision(
+            question=last["text"],
+            history=history,
+            intent=last.get("intent", ""),
+            emotion=emotion,
+            personal=True,
+            deadline_ms=int(self._settings.timeout_s * 1000),
+        )
+        request = pb.GenerateRequest(
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            context=context,
+            language=LANGUAGES.get(language, Language.LANGUAGE_UNSPECIFIED),
+            max_new_tokens=96,
+        )
         try:
             text = await asyncio.wait_for(self._final_text(request), self._settings.timeout_s)
         except (grpc.aio.AioRpcError, asyncio.TimeoutError) as error:
@@ -81,12 +99,20 @@ def brief(handoff: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, A
         if entry.get("intent") and entry["intent"] != "nlu_fallback":
             intents[entry["intent"]] += 1
         if entry.get("emotion"):
-            timeline.append({"at": entry["at"].isoformat(), "label": entry["emotion"], "score": entry.get("emotion_score", 0)})
+            timeline.append(
+                {"at": entry["at"].isoformat(), "label": entry["emotion"], "score": entry.get("emotion_score", 0)}
+            )
     tried = [e["text"] for e in entries if e["speaker"] == "bot" and e.get("text")][-3:]
     issue = handoff.get("topic") or (intents.most_common(1)[0][0] if intents else "")
     summary = handoff.get("summary") or _extractive_summary(handoff, entries, issue)
-    return {"summary": summary, "issue": issue, "facts": facts, "emotions": timeline, "tried": tried,
-            "reasons": handoff.get("reasons", [])}
+    return {
+        "summary": summary,
+        "issue": issue,
+        "facts": facts,
+        "emotions": timeline,
+        "tried": tried,
+        "reasons": handoff.get("reasons", []),
+    }
 
 
 def _extractive_summary(handoff: dict[str, Any], entries: list[dict[str, Any]], issue: str) -> str:

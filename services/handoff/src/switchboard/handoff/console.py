@@ -77,8 +77,23 @@ def _default(value: Any) -> Any:
 
 
 def _public(handoff: dict[str, Any]) -> dict[str, Any]:
-    keys = ("conversation_id", "customer_id", "channel_name", "language", "topic", "queue", "reasons", "priority",
-            "state", "agent_id", "agent_name", "queued_at", "assigned_at", "position", "wait_s")
+    keys = (
+        "conversation_id",
+        "customer_id",
+        "channel_name",
+        "language",
+        "topic",
+        "queue",
+        "reasons",
+        "priority",
+        "state",
+        "agent_id",
+        "agent_name",
+        "queued_at",
+        "assigned_at",
+        "position",
+        "wait_s",
+    )
     return {"id": handoff["_id"], **{k: handoff.get(k) for k in keys}}
 
 
@@ -102,25 +117,27 @@ class Console:
         app.middlewares.append(_security_headers)
         app.on_shutdown.append(self._on_shutdown)
         app.on_cleanup.append(self._close_peers)
-        app.router.add_routes([
-            web.get("/console", self.page),
-            web.get("/console/static/{name}", self.static),
-            web.post("/console/api/login", self.login),
-            web.post("/console/api/logout", self._authed(self.logout, write=True)),
-            web.get("/console/api/me", self._authed(self.me)),
-            web.get("/console/api/queue", self._authed(self.queue)),
-            web.get("/console/api/events", self._authed(self.events)),
-            web.get("/console/api/floor", self._authed(self.floor)),
-            web.post("/console/api/handoffs/next", self._authed(self.accept_next, write=True)),
-            web.get("/console/api/handoffs/{id}", self._authed(self.chat)),
-            web.get("/console/api/handoffs/{id}/suggestions", self._authed(self.suggestions)),
-            web.post("/console/api/handoffs/{id}/accept", self._authed(self.accept, write=True)),
-            web.post("/console/api/handoffs/{id}/reply", self._authed(self.reply, write=True)),
-            web.post("/console/api/handoffs/{id}/note", self._authed(self.note, write=True)),
-            web.post("/console/api/handoffs/{id}/transfer", self._authed(self.transfer, write=True)),
-            web.post("/console/api/handoffs/{id}/csat", self._authed(self.csat, write=True)),
-            web.post("/console/api/handoffs/{id}/resolve", self._authed(self.resolve, write=True)),
-        ])
+        app.router.add_routes(
+            [
+                web.get("/console", self.page),
+                web.get("/console/static/{name}", self.static),
+                web.post("/console/api/login", self.login),
+                web.post("/console/api/logout", self._authed(self.logout, write=True)),
+                web.get("/console/api/me", self._authed(self.me)),
+                web.get("/console/api/queue", self._authed(self.queue)),
+                web.get("/console/api/events", self._authed(self.events)),
+                web.get("/console/api/floor", self._authed(self.floor)),
+                web.post("/console/api/handoffs/next", self._authed(self.accept_next, write=True)),
+                web.get("/console/api/handoffs/{id}", self._authed(self.chat)),
+                web.get("/console/api/handoffs/{id}/suggestions", self._authed(self.suggestions)),
+                web.post("/console/api/handoffs/{id}/accept", self._authed(self.accept, write=True)),
+                web.post("/console/api/handoffs/{id}/reply", self._authed(self.reply, write=True)),
+                web.post("/console/api/handoffs/{id}/note", self._authed(self.note, write=True)),
+                web.post("/console/api/handoffs/{id}/transfer", self._authed(self.transfer, write=True)),
+                web.post("/console/api/handoffs/{id}/csat", self._authed(self.csat, write=True)),
+                web.post("/console/api/handoffs/{id}/resolve", self._authed(self.resolve, write=True)),
+            ]
+        )
 
     # -- pages ------------------------------------------------------------------------------------
 
@@ -138,15 +155,24 @@ class Console:
     async def login(self, request: web.Request) -> web.Response:
         _require_console_header(request)
         body = await _parse(request, Login)
-        agent = await asyncio.to_thread(self._service.store.agents.authenticate, body.tenant, body.agent_id, body.password)
+        agent = await asyncio.to_thread(
+            self._service.store.agents.authenticate, body.tenant, body.agent_id, body.password
+        )
         if agent is None:
             log.info("handoff.console.login_failed", tenant_id=body.tenant)
             return _json({"error": "wrong tenant, agent id or password"}, 401)
         cookie = self._signer.issue(tenant_id=agent.tenant_id, agent_id=agent.id, role=agent.role, team=agent.team)
         await self._service.heartbeat(agent)
         response = _json(self._me(agent))
-        response.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", secure=self._settings.cookie_secure,
-                            max_age=self._settings.session_ttl_s, path="/console")
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            httponly=True,
+            samesite="Strict",
+            secure=self._settings.cookie_secure,
+            max_age=self._settings.session_ttl_s,
+            path="/console",
+        )
         log.info("handoff.console.login", tenant_id=agent.tenant_id, agent_id=agent.id)
         return response
 
@@ -161,11 +187,20 @@ class Console:
 
     def _me(self, agent: Agent) -> dict[str, Any]:
         setup = self._service.tenants[agent.tenant_id]
-        return {"agent_id": agent.id, "name": agent.name, "role": agent.role, "team": agent.team,
-                "tenant": {"id": agent.tenant_id, "name": setup.tenant.name}, "capacity": agent.capacity,
-                "queues": list(agent.queues), "all_queues": setup.rules.queue_names}
+        return {
+            "agent_id": agent.id,
+            "name": agent.name,
+            "role": agent.role,
+            "team": agent.team,
+            "tenant": {"id": agent.tenant_id, "name": setup.tenant.name},
+            "capacity": agent.capacity,
+            "queues": list(agent.queues),
+            "all_queues": setup.rules.queue_names,
+        }
 
-    def _authed(self, handler: Handler, *, write: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def _authed(
+        self, handler: Handler, *, write: bool = False
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if write:
                 _require_console_header(request)
@@ -199,8 +234,11 @@ class Console:
         else:
             mine = [_public(h) for h in await asyncio.to_thread(store.assigned_to, agent.tenant_id, agent.id)]
         team = await asyncio.to_thread(store.agents.team, agent.tenant_id, agent.team)
-        colleagues = [{"id": a.id, "name": a.name, "presence": a.presence, "active": a.active, "capacity": a.capacity}
-                      for a in team if a.role == "agent"]
+        colleagues = [
+            {"id": a.id, "name": a.name, "presence": a.presence, "active": a.active, "capacity": a.capacity}
+            for a in team
+            if a.role == "agent"
+        ]
         return _json({"waiting": waiting, "mine": mine, "agents": colleagues, "queues": rules.queue_names})
 
     async def floor(self, request: web.Request, agent: Agent) -> web.Response:
@@ -221,16 +259,23 @@ class Console:
         queued = await asyncio.to_thread(self._service.store.queued, tenant_id)
         online = await asyncio.to_thread(self._service.store.agents.online, tenant_id)
         # Without the owner's answer the figures here are not the tenant's: shown as still recovering.
-        return _json({**figures, "recovering": self._floor.recovering or owner is not None,
-                      "answered_by": self._floor.url, "waiting_now": len(queued),
-                      "agents_online": sum(1 for a in online if a.role == "agent")})
+        return _json(
+            {
+                **figures,
+                "recovering": self._floor.recovering or owner is not None,
+                "answered_by": self._floor.url,
+                "waiting_now": len(queued),
+                "agents_online": sum(1 for a in online if a.role == "agent"),
+            }
+        )
 
     async def _ask_floor_owner(self, owner: str, cookie: str) -> dict[str, Any] | None:
         if self._peers is None:
             self._peers = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=FLOOR_FORWARD_TIMEOUT_S))
         try:
-            async with self._peers.get(f"{owner}/console/api/floor",
-                                       headers={FLOOR_FORWARDED: "1", "Cookie": f"{COOKIE}={cookie}"}) as response:
+            async with self._peers.get(
+                f"{owner}/console/api/floor", headers={FLOOR_FORWARDED: "1", "Cookie": f"{COOKIE}={cookie}"}
+            ) as response:
                 if response.status == 200:
                     return await response.json()
                 log.warning("console.floor.owner_refused", owner=owner, status=response.status)
@@ -260,7 +305,10 @@ class Console:
         handoff = await self._visible(agent, request.match_info["id"])
         entries = await asyncio.to_thread(self._service.transcript.history, agent.tenant_id, handoff["customer_id"])
         transcript = [
-            {k: e.get(k) for k in ("speaker", "text", "channel", "at", "agent_name", "emotion", "emotion_score", "intent")}
+            {
+                k: e.get(k)
+                for k in ("speaker", "text", "channel", "at", "agent_name", "emotion", "emotion_score", "intent")
+            }
             | {"conversation_id": e["conversation_id"], "current": e["conversation_id"] == handoff["conversation_id"]}
             for e in entries
         ]
@@ -268,14 +316,19 @@ class Console:
 
     async def suggestions(self, request: web.Request, agent: Agent) -> web.Response:
         handoff = await self._service.owned(agent, request.match_info["id"])
-        entries = await asyncio.to_thread(self._service.transcript.conversation, agent.tenant_id, handoff["conversation_id"])
-        texts, available = await self._assist.suggest(agent.tenant_id, handoff["conversation_id"], entries, handoff["language"])
+        entries = await asyncio.to_thread(
+            self._service.transcript.conversation, agent.tenant_id, handoff["conversation_id"]
+        )
+        texts, available = await self._assist.suggest(
+            agent.tenant_id, handoff["conversation_id"], entries, handoff["language"]
+        )
         return _json({"suggestions": texts, "available": available})
 
     async def events(self, request: web.Request, agent: Agent) -> web.StreamResponse:
         """Server-sent events: queue changes and new transcript entries of the chats this agent may read."""
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
-                                               "X-Accel-Buffering": "no"})
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
         await response.prepare(request)
         heartbeat_s = max(self._settings.presence_timeout_s / 3, 1.0)
         with self._service.hub.subscribe(agent.tenant_id) as updates:
@@ -342,7 +395,9 @@ class Console:
         return _json({"handoff": _public(await self._service.resolve(agent, request.match_info["id"]))})
 
 
-async def _next_update(updates: asyncio.Queue[dict[str, Any]], closing: asyncio.Event, timeout_s: float) -> dict[str, Any] | None:
+async def _next_update(
+    updates: asyncio.Queue[dict[str, Any]], closing: asyncio.Event, timeout_s: float
+) -> dict[str, Any] | None:
     """The next update, None once the server is closing; TimeoutError after ``timeout_s`` of silence."""
     getter = asyncio.ensure_future(updates.get())
     closer = asyncio.ensure_future(closing.wait())
@@ -360,7 +415,9 @@ async def _next_update(updates: asyncio.Queue[dict[str, Any]], closing: asyncio.
 
 
 @web.middleware
-async def _security_headers(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def _security_headers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     response = await handler(request)
     if request.path.startswith("/console") and not response.prepared:
         for name, value in SECURITY_HEADERS.items():
@@ -377,7 +434,9 @@ async def _parse(request: web.Request, model: type[BaseModel]) -> Any:
     try:
         return model(**(await request.json()))
     except (ValueError, TypeError, ValidationError) as error:
-        raise web.HTTPBadRequest(text=json.dumps({"error": "invalid request"}), content_type="application/json") from error
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "invalid request"}), content_type="application/json"
+        ) from error
 
 
 def _asset(name: str) -> str:

@@ -47,9 +47,15 @@ _SOURCE_PREFIX = "REPLY_SOURCE_"
 
 
 def _floor_event(kind: str, envelope: Envelope, **fields: Any) -> FloorEvent:
-    return FloorEvent(kind=kind, event_id=envelope.event_id, tenant_id=envelope.tenant_id,
-                      conversation_id=envelope.conversation_id, customer_id=envelope.customer_id,
-                      at=envelope.created_at.ToDatetime(timezone.utc).timestamp(), **fields)
+    return FloorEvent(
+        kind=kind,
+        event_id=envelope.event_id,
+        tenant_id=envelope.tenant_id,
+        conversation_id=envelope.conversation_id,
+        customer_id=envelope.customer_id,
+        at=envelope.created_at.ToDatetime(timezone.utc).timestamp(),
+        **fields,
+    )
 
 
 def normalise(message: Message) -> FloorEvent | None:
@@ -104,12 +110,19 @@ class FloorStream:
             processing_guarantee="at_least_once",
             canonical_url=self.url,
         )
-        self._events = self.app.topic(f"{settings.app_id}-events", internal=True, partitions=settings.partitions,
-                                      key_serializer="raw", value_serializer="json")
+        self._events = self.app.topic(
+            f"{settings.app_id}-events",
+            internal=True,
+            partitions=settings.partitions,
+            key_serializer="raw",
+            value_serializer="json",
+        )
         window = settings.dedup_window_s
-        self.seen = (self.app.Table("seen", default=bool, partitions=settings.partitions)
-                     .tumbling(window, expires=2 * window)
-                     .relative_to(lambda event: event.value["at"]))
+        self.seen = (
+            self.app.Table("seen", default=bool, partitions=settings.partitions)
+            .tumbling(window, expires=2 * window)
+            .relative_to(lambda event: event.value["at"])
+        )
         self.ledger = FloorLedger(
             conversations=self.app.Table("conversations", partitions=settings.partitions),
             customers=self.app.Table("customers", partitions=settings.partitions),

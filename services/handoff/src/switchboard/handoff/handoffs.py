@@ -52,9 +52,16 @@ class Handoffs:
 
     @classmethod
     def of(cls, database: Database) -> Handoffs:
-        return cls(database["handoffs"], database["handoff_open"], database["callbacks"], database["assignments"],
-                   database["agent_slots"], database["handoff_positions"], database["handoff_contacts"],
-                   AgentDirectory(database["agents"], database["agent_slots"]))
+        return cls(
+            database["handoffs"],
+            database["handoff_open"],
+            database["callbacks"],
+            database["assignments"],
+            database["agent_slots"],
+            database["handoff_positions"],
+            database["handoff_contacts"],
+            AgentDirectory(database["agents"], database["agent_slots"]),
+        )
 
     def ensure_indexes(self) -> None:
         self.handoffs.create_index([("tenant_id", 1), ("state", 1), ("queue", 1)])
@@ -83,12 +90,18 @@ class Handoffs:
             return self.get(tenant_id, document["_id"]), False
         existing = self.get(tenant_id, holder["handoff_id"]) if holder["handoff_id"] else None
         if existing is not None and existing["state"] in OPEN_STATES:
-            self.handoffs.update_one({"_id": document["_id"], "state": "queued"},
-                                     {"$set": {"state": "merged", "merged_into": existing["_id"]}})
+            self.handoffs.update_one(
+                {"_id": document["_id"], "state": "queued"},
+                {"$set": {"state": "merged", "merged_into": existing["_id"]}},
+            )
             return self.get(tenant_id, existing["_id"]), False
         # The key of a closed handoff whose delete never ran: take it over, unless someone else just did.
-        if self.open.find_one_and_update({"_id": ref, "handoff_id": holder["handoff_id"]},
-                                         {"$set": {"handoff_id": document["_id"]}}) is not None:
+        if (
+            self.open.find_one_and_update(
+                {"_id": ref, "handoff_id": holder["handoff_id"]}, {"$set": {"handoff_id": document["_id"]}}
+            )
+            is not None
+        ):
             return self.get(tenant_id, document["_id"]), True
         return self.open_handoff(document)
 
@@ -107,8 +120,13 @@ class Handoffs:
             reasons.extend(r for r in merged.get("reasons", []) if r not in reasons)
         contact = self.contacts.find_one({"_id": handoff_id})
         position = self.positions.find_one({"_id": handoff_id}) or {}
-        return {**handoff, "reasons": reasons, "position": position.get("position", 0), "wait_s": position.get("wait_s", 0),
-                **({"channel_ids": contact["channel_ids"]} if contact else {})}
+        return {
+            **handoff,
+            "reasons": reasons,
+            "position": position.get("position", 0),
+            "wait_s": position.get("wait_s", 0),
+            **({"channel_ids": contact["channel_ids"]} if contact else {}),
+        }
 
     def open_for(self, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
         holder = self.open.find_one({"_id": conversation_ref(tenant_id, conversation_id), "tenant_id": tenant_id})
@@ -137,8 +155,12 @@ class Handoffs:
         if current is None or current.presence != "online" or current.role != "agent":
             return None
         for n in range(current.capacity):
-            slot = {"_id": f"{agent.tenant_id}/{agent.id}/{n}", "tenant_id": agent.tenant_id, "agent_id": agent.id,
-                    "handoff_id": handoff_id}
+            slot = {
+                "_id": f"{agent.tenant_id}/{agent.id}/{n}",
+                "tenant_id": agent.tenant_id,
+                "agent_id": agent.id,
+                "handoff_id": handoff_id,
+            }
             if mongo.insert_once(self.slots, slot):
                 return slot["_id"]
         return None
@@ -158,21 +180,33 @@ class Handoffs:
         if slot is None:
             raise AgentAtCapacity("you are offline or at capacity")
         round_ = handoff.get("round", 0)
-        won = mongo.insert_once(self.assignments, {"_id": f"{handoff_id}/{round_}", "tenant_id": agent.tenant_id,
-                                                   "agent_id": agent.id, "agent_name": agent.name, "at": now})
+        won = mongo.insert_once(
+            self.assignments,
+            {
+                "_id": f"{handoff_id}/{round_}",
+                "tenant_id": agent.tenant_id,
+                "agent_id": agent.id,
+                "agent_name": agent.name,
+                "at": now,
+            },
+        )
         if not won:
             self.slots.delete_one({"_id": slot})
             return None
         return self._assign(handoff, round_, agent.id, agent.name, now)
 
-    def _assign(self, handoff: dict[str, Any], round_: int, agent_id: str, agent_name: str, now: datetime) -> dict[str, Any]:
+    def _assign(
+        self, handoff: dict[str, Any], round_: int, agent_id: str, agent_name: str, now: datetime
+    ) -> dict[str, Any]:
         return self.handoffs.find_one_and_update(
             {"_id": handoff["_id"], "round": round_},
             {"$set": {"state": "assigned", "agent_id": agent_id, "agent_name": agent_name, "assigned_at": now}},
             return_document=ReturnDocument.AFTER,
         )
 
-    def requeue(self, tenant_id: str, handoff_id: str, agent_id: str, *, queue: str | None = None) -> dict[str, Any] | None:
+    def requeue(
+        self, tenant_id: str, handoff_id: str, agent_id: str, *, queue: str | None = None
+    ) -> dict[str, Any] | None:
         """Puts an assigned handoff back in a queue (its own unless ``queue``), keeping its waiting time."""
         handoff = self.get(tenant_id, handoff_id)
         if handoff is None or handoff["state"] != "assigned" or handoff["agent_id"] != agent_id:
@@ -181,7 +215,8 @@ class Handoffs:
         if queue:
             changes["queue"] = queue
         moved = self.handoffs.find_one_and_update(
-            {"_id": handoff_id, "round": handoff["round"], "state": "assigned"}, {"$set": changes},
+            {"_id": handoff_id, "round": handoff["round"], "state": "assigned"},
+            {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )
         self._release(tenant_id, agent_id, handoff_id)
@@ -198,8 +233,16 @@ class Handoffs:
         if slot is None:
             raise AgentAtCapacity("that agent is offline or at capacity")
         round_ = handoff["round"] + 1
-        if not mongo.insert_once(self.assignments, {"_id": f"{handoff_id}/{round_}", "tenant_id": to_agent.tenant_id,
-                                                    "agent_id": to_agent.id, "agent_name": to_agent.name, "at": now}):
+        if not mongo.insert_once(
+            self.assignments,
+            {
+                "_id": f"{handoff_id}/{round_}",
+                "tenant_id": to_agent.tenant_id,
+                "agent_id": to_agent.id,
+                "agent_name": to_agent.name,
+                "at": now,
+            },
+        ):
             self.slots.delete_one({"_id": slot})
             return None
         moved = self.handoffs.find_one_and_update(
@@ -210,7 +253,9 @@ class Handoffs:
         self._release(from_agent.tenant_id, from_agent.id, handoff_id)
         return moved
 
-    def resolve(self, tenant_id: str, handoff_id: str, agent_id: str, now: datetime, resolution: str) -> dict[str, Any] | None:
+    def resolve(
+        self, tenant_id: str, handoff_id: str, agent_id: str, now: datetime, resolution: str
+    ) -> dict[str, Any] | None:
         handoff = self.get(tenant_id, handoff_id)
         if handoff is None or handoff["state"] != "assigned" or handoff["agent_id"] != agent_id:
             return None
@@ -221,7 +266,9 @@ class Handoffs:
         )
         self._release(tenant_id, agent_id, handoff_id)
         if resolved is not None:
-            self.open.delete_one({"_id": conversation_ref(tenant_id, resolved["conversation_id"]), "handoff_id": handoff_id})
+            self.open.delete_one(
+                {"_id": conversation_ref(tenant_id, resolved["conversation_id"]), "handoff_id": handoff_id}
+            )
         return resolved
 
     def active(self, tenant_id: str, agent_id: str) -> int:

@@ -21,9 +21,7 @@ def effective_priority(handoff: dict[str, Any], now: datetime, aging_per_minute:
 
 def ordered(queued: Iterable[dict[str, Any]], now: datetime, aging_per_minute: float) -> list[dict[str, Any]]:
     """Highest effective priority first; ties go to whoever waited longest, then by id (stable)."""
-    return sorted(
-        queued, key=lambda h: (-effective_priority(h, now, aging_per_minute), h["queued_at"], h["_id"])
-    )
+    return sorted(queued, key=lambda h: (-effective_priority(h, now, aging_per_minute), h["queued_at"], h["_id"]))
 
 
 def positions(queued: Iterable[dict[str, Any]], now: datetime, aging_per_minute: float) -> dict[str, int]:
@@ -45,7 +43,9 @@ def can_serve(agent: Agent, handoff: dict[str, Any]) -> bool:
     return agent.can_serve(queue=handoff["queue"], language=handoff["language"], channel=handoff["channel_name"])
 
 
-def next_for(agent: Agent, queued: Iterable[dict[str, Any]], now: datetime, aging_per_minute: float) -> dict[str, Any] | None:
+def next_for(
+    agent: Agent, queued: Iterable[dict[str, Any]], now: datetime, aging_per_minute: float
+) -> dict[str, Any] | None:
     """The waiting chat ``agent`` should take next: the first in priority order they have the skills for."""
     for handoff in ordered(queued, now, aging_per_minute):
         if can_serve(agent, handoff):

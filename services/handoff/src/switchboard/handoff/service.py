@@ -57,7 +57,11 @@ CSAT_PROMPT = {
     "zh": "请为本次人工服务打分：",
     "en": "How would you rate the help you got from our agent?",
 }
-CSAT_OPTIONS = (("😀 满意 Good", "/csat{\"score\":5}"), ("😐 一般 OK", "/csat{\"score\":3}"), ("🙁 不满意 Bad", "/csat{\"score\":1}"))
+CSAT_OPTIONS = (
+    ("😀 满意 Good", '/csat{"score":5}'),
+    ("😐 一般 OK", '/csat{"score":3}'),
+    ("🙁 不满意 Bad", '/csat{"score":1}'),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +100,9 @@ class HandoffService:
         escalation = evaluate(setup.rules, decided)
         if escalation is None:
             log.info("handoff.declined_by_rules", conversation_id=envelope.conversation_id)
-            await self._emit(caused_envelope(envelope, "handoff/cancelled"), cancelled={"reason": "not_escalated_by_tenant_rules"})
+            await self._emit(
+                caused_envelope(envelope, "handoff/cancelled"), cancelled={"reason": "not_escalated_by_tenant_rules"}
+            )
             return
         now = self.clock()
         language = escalation.language or setup.tenant.default_language
@@ -127,33 +133,64 @@ class HandoffService:
             "channel_ids": _channel_ids(decided.message.channel_ids),
         }
         handoff, created = await asyncio.to_thread(self.store.open_handoff, document)
-        log.info("handoff.escalated", conversation_id=envelope.conversation_id, reasons=",".join(escalation.reasons),
-                 queue=escalation.queue, created=created)
+        log.info(
+            "handoff.escalated",
+            conversation_id=envelope.conversation_id,
+            reasons=",".join(escalation.reasons),
+            queue=escalation.queue,
+            created=created,
+        )
         if handoff["_id"] == handoff_id:
             await self._emit(
                 caused_envelope(envelope, "handoff/escalated"),
-                escalated={"reasons": [HandoffReason.Value(f"HANDOFF_REASON_{r}") for r in escalation.reasons],
-                           "queue": escalation.queue, "priority": escalation.priority,
-                           "summary": decided.handoff.summary},
+                escalated={
+                    "reasons": [HandoffReason.Value(f"HANDOFF_REASON_{r}") for r in escalation.reasons],
+                    "queue": escalation.queue,
+                    "priority": escalation.priority,
+                    "summary": decided.handoff.summary,
+                },
             )
         await self.announce_positions(envelope.tenant_id)
         self.hub.push(envelope.tenant_id, {"type": "queue"})
 
-    async def _callback(self, decided: ReplyDecided, setup: TenantSetup, language: str, reasons: tuple[str, ...], now: datetime) -> None:
+    async def _callback(
+        self, decided: ReplyDecided, setup: TenantSetup, language: str, reasons: tuple[str, ...], now: datetime
+    ) -> None:
         envelope = decided.envelope
         ticket_id = "CB-" + caused_envelope(envelope, "handoff/callback").event_id[:8].upper()
-        await asyncio.to_thread(self.store.add_callback, {
-            "_id": ticket_id, "tenant_id": envelope.tenant_id, "conversation_id": envelope.conversation_id,
-            "customer_id": envelope.customer_id, "channel": envelope.channel, "language": language,
-            "reasons": list(reasons), "summary": decided.handoff.summary, "created_at": now, "state": "open",
-        })
+        await asyncio.to_thread(
+            self.store.add_callback,
+            {
+                "_id": ticket_id,
+                "tenant_id": envelope.tenant_id,
+                "conversation_id": envelope.conversation_id,
+                "customer_id": envelope.customer_id,
+                "channel": envelope.channel,
+                "language": language,
+                "reasons": list(reasons),
+                "summary": decided.handoff.summary,
+                "created_at": now,
+                "state": "open",
+            },
+        )
         hours = setup.tenant.agent_hours
-        text = OUTSIDE_HOURS.get(language, OUTSIDE_HOURS["en"]).format(start=hours.start, end=hours.end, ticket=ticket_id)
-        reply = ReplyReady(envelope=caused_envelope(envelope, "handoff/outside-hours"), text=text,
-                           source=ReplySource.REPLY_SOURCE_SYSTEM, language=decided.language, sequence_count=1,
-                           channel_ids=decided.message.channel_ids, in_reply_to=decided.message.envelope.event_id)
+        text = OUTSIDE_HOURS.get(language, OUTSIDE_HOURS["en"]).format(
+            start=hours.start, end=hours.end, ticket=ticket_id
+        )
+        reply = ReplyReady(
+            envelope=caused_envelope(envelope, "handoff/outside-hours"),
+            text=text,
+            source=ReplySource.REPLY_SOURCE_SYSTEM,
+            language=decided.language,
+            sequence_count=1,
+            channel_ids=decided.message.channel_ids,
+            in_reply_to=decided.message.envelope.event_id,
+        )
         await self.publish(self.topics.outbound, reply)
-        await self._emit(caused_envelope(envelope, "handoff/cancelled"), cancelled={"reason": f"outside_agent_hours ticket={ticket_id}"})
+        await self._emit(
+            caused_envelope(envelope, "handoff/cancelled"),
+            cancelled={"reason": f"outside_agent_hours ticket={ticket_id}"},
+        )
         log.info("handoff.callback_ticket", conversation_id=envelope.conversation_id, ticket=ticket_id)
 
     # -- messages while a human owns the conversation ---------------------------------------------
@@ -163,20 +200,32 @@ class HandoffService:
         envelope = message.envelope
         handoff = await asyncio.to_thread(self.store.open_for, envelope.tenant_id, envelope.conversation_id)
         if handoff is not None:
-            await asyncio.to_thread(self.store.set_contact, handoff["_id"], _channel_ids(message.channel_ids), self.clock())
-        self.hub.push(envelope.tenant_id, {"type": "entry", "conversation_id": envelope.conversation_id,
-                                           "customer_id": envelope.customer_id})
+            await asyncio.to_thread(
+                self.store.set_contact, handoff["_id"], _channel_ids(message.channel_ids), self.clock()
+            )
+        self.hub.push(
+            envelope.tenant_id,
+            {"type": "entry", "conversation_id": envelope.conversation_id, "customer_id": envelope.customer_id},
+        )
 
     async def on_understood(self, event: MessageUnderstood) -> None:
         await self.transcript.record_understanding(event)
         envelope = event.message.envelope
-        self.hub.push(envelope.tenant_id, {"type": "entry", "conversation_id": envelope.conversation_id,
-                                           "customer_id": envelope.customer_id})
+        self.hub.push(
+            envelope.tenant_id,
+            {"type": "entry", "conversation_id": envelope.conversation_id, "customer_id": envelope.customer_id},
+        )
 
     async def on_outbound(self, reply: ReplyReady) -> None:
         if await self.transcript.record_reply(reply):
-            self.hub.push(reply.envelope.tenant_id, {"type": "entry", "conversation_id": reply.envelope.conversation_id,
-                                                     "customer_id": reply.envelope.customer_id})
+            self.hub.push(
+                reply.envelope.tenant_id,
+                {
+                    "type": "entry",
+                    "conversation_id": reply.envelope.conversation_id,
+                    "customer_id": reply.envelope.customer_id,
+                },
+            )
 
     # -- agent actions ----------------------------------------------------------------------------
 
@@ -186,10 +235,14 @@ class HandoffService:
         if handoff_id is None:
             queued = await asyncio.to_thread(self.store.queued, tenant_id)
             rules = self.tenants[tenant_id].rules
-            candidates = [h for h in routing.ordered(queued, self.clock(), rules.aging_per_minute) if routing.can_serve(agent, h)]
+            candidates = [
+                h for h in routing.ordered(queued, self.clock(), rules.aging_per_minute) if routing.can_serve(agent, h)
+            ]
         else:
             handoff = await asyncio.to_thread(self.store.get, tenant_id, handoff_id)
-            candidates = [handoff] if handoff and handoff["state"] == "queued" and routing.can_serve(agent, handoff) else []
+            candidates = (
+                [handoff] if handoff and handoff["state"] == "queued" and routing.can_serve(agent, handoff) else []
+            )
         claimed = None
         for candidate in candidates:
             # Another agent may take a candidate first: move on to the next one.
@@ -197,10 +250,15 @@ class HandoffService:
             if claimed is not None:
                 break
         if claimed is None:
-            raise HandoffConflict("no waiting chat matches your skills" if handoff_id is None
-                                  else "this chat is no longer waiting for you")
+            raise HandoffConflict(
+                "no waiting chat matches your skills"
+                if handoff_id is None
+                else "this chat is no longer waiting for you"
+            )
         step = f"assigned/{agent.id}/{claimed['assigned_at'].isoformat()}"
-        await self._emit(self._action_envelope(claimed, step), assigned={"agent_id": agent.id, "agent_name": agent.name})
+        await self._emit(
+            self._action_envelope(claimed, step), assigned={"agent_id": agent.id, "agent_name": agent.name}
+        )
         await self.announce_positions(tenant_id)
         self.hub.push(tenant_id, {"type": "queue"})
         log.info("handoff.assigned", conversation_id=claimed["conversation_id"], agent_id=agent.id)
@@ -216,36 +274,62 @@ class HandoffService:
         """Sends the agent's text to the customer; ``client_id`` makes a resubmitted reply a no-op."""
         handoff = await self.owned(agent, handoff_id)
         envelope = self._action_envelope(handoff, f"reply/{client_id}")
-        reply = ReplyReady(envelope=envelope, text=text, source=ReplySource.REPLY_SOURCE_AGENT, agent_name=agent.name,
-                           sequence_count=1, channel_ids=ChannelIds(**handoff.get("channel_ids", {})))
+        reply = ReplyReady(
+            envelope=envelope,
+            text=text,
+            source=ReplySource.REPLY_SOURCE_AGENT,
+            agent_name=agent.name,
+            sequence_count=1,
+            channel_ids=ChannelIds(**handoff.get("channel_ids", {})),
+        )
         await self.publish(self.topics.outbound, reply)
-        await self._emit(self._action_envelope(handoff, f"agent_replied/{client_id}"),
-                         agent_replied={"agent_id": agent.id, "agent_name": agent.name, "text": text})
+        await self._emit(
+            self._action_envelope(handoff, f"agent_replied/{client_id}"),
+            agent_replied={"agent_id": agent.id, "agent_name": agent.name, "text": text},
+        )
         await self.transcript.record_reply(reply)
-        self.hub.push(agent.tenant_id, {"type": "entry", "conversation_id": handoff["conversation_id"],
-                                        "customer_id": handoff["customer_id"]})
+        self.hub.push(
+            agent.tenant_id,
+            {"type": "entry", "conversation_id": handoff["conversation_id"], "customer_id": handoff["customer_id"]},
+        )
         return reply
 
     async def note(self, agent: Agent, handoff_id: str, text: str) -> None:
         """An internal note: stored with the transcript for agents only, never sent to the customer."""
         handoff = await self.owned(agent, handoff_id)
-        entry = {"_id": str(uuid.uuid4()), "tenant_id": agent.tenant_id, "conversation_id": handoff["conversation_id"],
-                 "customer_id": handoff["customer_id"], "channel": "", "at": self.clock(), "speaker": "note",
-                 "agent_name": agent.name, "text": text}
+        entry = {
+            "_id": str(uuid.uuid4()),
+            "tenant_id": agent.tenant_id,
+            "conversation_id": handoff["conversation_id"],
+            "customer_id": handoff["customer_id"],
+            "channel": "",
+            "at": self.clock(),
+            "speaker": "note",
+            "agent_name": agent.name,
+            "text": text,
+        }
         await asyncio.to_thread(self.transcript.collection.insert_one, entry)
-        self.hub.push(agent.tenant_id, {"type": "entry", "conversation_id": handoff["conversation_id"],
-                                        "customer_id": handoff["customer_id"]})
+        self.hub.push(
+            agent.tenant_id,
+            {"type": "entry", "conversation_id": handoff["conversation_id"], "customer_id": handoff["customer_id"]},
+        )
 
     async def request_csat(self, agent: Agent, handoff_id: str) -> None:
         handoff = await self.owned(agent, handoff_id)
         language = handoff["language"] if handoff["language"] in CSAT_PROMPT else "en"
-        reply = ReplyReady(envelope=self._action_envelope(handoff, f"csat/{uuid.uuid4()}"), text=CSAT_PROMPT[language],
-                           source=ReplySource.REPLY_SOURCE_SYSTEM, sequence_count=1,
-                           quick_replies=[QuickReply(title=t, payload=p) for t, p in CSAT_OPTIONS],
-                           channel_ids=ChannelIds(**handoff.get("channel_ids", {})))
+        reply = ReplyReady(
+            envelope=self._action_envelope(handoff, f"csat/{uuid.uuid4()}"),
+            text=CSAT_PROMPT[language],
+            source=ReplySource.REPLY_SOURCE_SYSTEM,
+            sequence_count=1,
+            quick_replies=[QuickReply(title=t, payload=p) for t, p in CSAT_OPTIONS],
+            channel_ids=ChannelIds(**handoff.get("channel_ids", {})),
+        )
         await self.publish(self.topics.outbound, reply)
 
-    async def transfer(self, agent: Agent, handoff_id: str, *, queue: str = "", to_agent: Agent | None = None) -> dict[str, Any]:
+    async def transfer(
+        self, agent: Agent, handoff_id: str, *, queue: str = "", to_agent: Agent | None = None
+    ) -> dict[str, Any]:
         """Moves the chat to another queue (it waits there) or straight to another agent of the tenant."""
         handoff = await self.owned(agent, handoff_id)
         rules = self.tenants[agent.tenant_id].rules
@@ -261,12 +345,20 @@ class HandoffService:
             moved = await asyncio.to_thread(self.store.requeue, agent.tenant_id, handoff_id, agent.id, queue=queue)
             if moved is None:
                 raise HandoffConflict("this chat is not yours")
-        await self._emit(self._action_envelope(moved, f"transferred/{uuid.uuid4()}"), transferred={
-            "from_queue": handoff["queue"], "to_queue": moved["queue"], "from_agent_id": agent.id,
-            "to_agent_id": moved["agent_id"]})
+        await self._emit(
+            self._action_envelope(moved, f"transferred/{uuid.uuid4()}"),
+            transferred={
+                "from_queue": handoff["queue"],
+                "to_queue": moved["queue"],
+                "from_agent_id": agent.id,
+                "to_agent_id": moved["agent_id"],
+            },
+        )
         if to_agent is not None:
-            await self._emit(self._action_envelope(moved, f"assigned/{uuid.uuid4()}"),
-                             assigned={"agent_id": to_agent.id, "agent_name": to_agent.name})
+            await self._emit(
+                self._action_envelope(moved, f"assigned/{uuid.uuid4()}"),
+                assigned={"agent_id": to_agent.id, "agent_name": to_agent.name},
+            )
         await self.announce_positions(agent.tenant_id)
         self.hub.push(agent.tenant_id, {"type": "queue"})
         return moved
@@ -274,11 +366,15 @@ class HandoffService:
     async def resolve(self, agent: Agent, handoff_id: str, resolution: str = "resolved") -> dict[str, Any]:
         """Hands the conversation back to the bot, which resumes with its context."""
         await self.owned(agent, handoff_id)
-        resolved = await asyncio.to_thread(self.store.resolve, agent.tenant_id, handoff_id, agent.id, self.clock(), resolution)
+        resolved = await asyncio.to_thread(
+            self.store.resolve, agent.tenant_id, handoff_id, agent.id, self.clock(), resolution
+        )
         if resolved is None:
             raise HandoffConflict("this chat is not yours")
-        await self._emit(self._action_envelope(resolved, "returned_to_bot"), returned_to_bot={
-            "agent_id": agent.id, "resolution": resolution, "summary": resolved.get("summary", "")})
+        await self._emit(
+            self._action_envelope(resolved, "returned_to_bot"),
+            returned_to_bot={"agent_id": agent.id, "resolution": resolution, "summary": resolved.get("summary", "")},
+        )
         self.hub.push(agent.tenant_id, {"type": "queue"})
         log.info("handoff.returned_to_bot", conversation_id=resolved["conversation_id"], agent_id=agent.id)
         return resolved
@@ -296,8 +392,14 @@ class HandoffService:
             requeued = await asyncio.to_thread(self.store.requeue, agent.tenant_id, handoff["_id"], agent.id)
             if requeued is not None:
                 moved += 1
-                await self._emit(self._action_envelope(requeued, f"transferred/{uuid.uuid4()}"), transferred={
-                    "from_queue": handoff["queue"], "to_queue": handoff["queue"], "from_agent_id": agent.id})
+                await self._emit(
+                    self._action_envelope(requeued, f"transferred/{uuid.uuid4()}"),
+                    transferred={
+                        "from_queue": handoff["queue"],
+                        "to_queue": handoff["queue"],
+                        "from_agent_id": agent.id,
+                    },
+                )
         if moved:
             log.info("handoff.agent_disconnected", agent_id=agent.id, requeued=moved)
             await self.announce_positions(agent.tenant_id)
@@ -326,9 +428,12 @@ class HandoffService:
             serving = sum(1 for a in online if routing.can_serve(a, handoff))
             wait_s = routing.estimated_wait_s(position, serving, rules.average_handle_s)
             if await asyncio.to_thread(self.store.set_position, handoff_id, position, wait_s):
-                await self._emit(self._action_envelope(handoff, f"queued/{position}/{wait_s}/{handoff.get('agent_id', '')}"
-                                                       f"/{uuid.uuid4()}"),
-                                 queued={"queue": handoff["queue"], "position": position, "estimated_wait_seconds": wait_s})
+                await self._emit(
+                    self._action_envelope(
+                        handoff, f"queued/{position}/{wait_s}/{handoff.get('agent_id', '')}/{uuid.uuid4()}"
+                    ),
+                    queued={"queue": handoff["queue"], "position": position, "estimated_wait_seconds": wait_s},
+                )
 
     async def recover(self) -> None:
         """At start: recount chats in hand and re-announce positions (nothing is lost across a restart)."""
@@ -358,4 +463,3 @@ class HandoffService:
 
 def _channel_ids(ids: ChannelIds) -> dict[str, str]:
     return {"message_id": ids.message_id, "user_id": ids.user_id, "account_id": ids.account_id}
-

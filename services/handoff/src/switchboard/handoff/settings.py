@@ -15,7 +15,9 @@ class ConsoleSettings(BaseModel):
     )
     session_ttl_s: int = Field(12 * 3600, ge=60, description="how long a login lasts")
     cookie_secure: bool = Field(False, description="mark the session cookie Secure (true behind HTTPS)")
-    presence_timeout_s: float = Field(45.0, gt=0, description="an agent unheard of this long is offline; chats re-queued")
+    presence_timeout_s: float = Field(
+        45.0, gt=0, description="an agent unheard of this long is offline; chats re-queued"
+    )
     sweep_interval_s: float = Field(10.0, gt=0, description="how often presence is checked")
 
 

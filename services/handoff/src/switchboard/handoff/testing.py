@@ -69,37 +69,75 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def customer_message(conversation_id: str, text: str, *, tenant_id: str = "demo", customer_id: str = "",
-                     channel: int = Channel.CHANNEL_WEB) -> MessageReceived:
-    envelope = new_envelope(tenant_id=tenant_id, conversation_id=conversation_id,
-                            customer_id=customer_id or f"cust-{conversation_id}", channel=channel)
-    return MessageReceived(envelope=envelope, text=text,
-                           channel_ids=ChannelIds(message_id=uuid.uuid4().hex, user_id=f"user-{conversation_id}"))
+def customer_message(
+    conversation_id: str,
+    text: str,
+    *,
+    tenant_id: str = "demo",
+    customer_id: str = "",
+    channel: int = Channel.CHANNEL_WEB,
+) -> MessageReceived:
+    envelope = new_envelope(
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        customer_id=customer_id or f"cust-{conversation_id}",
+        channel=channel,
+    )
+    return MessageReceived(
+        envelope=envelope,
+        text=text,
+        channel_ids=ChannelIds(message_id=uuid.uuid4().hex, user_id=f"user-{conversation_id}"),
+    )
 
 
-def understood(message: MessageReceived, *, intent: str = "complaint", emotion: str = "ANGRY", score: float = 0.9,
-               entities: dict[str, str] | None = None) -> MessageUnderstood:
-    reading = Understanding(intent=IntentScore(name=intent, confidence=0.9),
-                            emotion=Emotion(label=EmotionLabel.Value(f"EMOTION_LABEL_{emotion}"), score=score),
-                            entities=[Entity(entity=k, value=v) for k, v in (entities or {}).items()])
+def understood(
+    message: MessageReceived,
+    *,
+    intent: str = "complaint",
+    emotion: str = "ANGRY",
+    score: float = 0.9,
+    entities: dict[str, str] | None = None,
+) -> MessageUnderstood:
+    reading = Understanding(
+        intent=IntentScore(name=intent, confidence=0.9),
+        emotion=Emotion(label=EmotionLabel.Value(f"EMOTION_LABEL_{emotion}"), score=score),
+        entities=[Entity(entity=k, value=v) for k, v in (entities or {}).items()],
+    )
     return MessageUnderstood(envelope=caused_envelope(message.envelope, "nlu"), message=message, understanding=reading)
 
 
-def handoff_decision(conversation_id: str, *, reasons: list[str], topic: str = "", tenant_id: str = "demo",
-                     customer_id: str = "", channel: int = Channel.CHANNEL_WEB, language: int = Language.LANGUAGE_ZH,
-                     text: str = "我要找人工", summary: str = "") -> ReplyDecided:
+def handoff_decision(
+    conversation_id: str,
+    *,
+    reasons: list[str],
+    topic: str = "",
+    tenant_id: str = "demo",
+    customer_id: str = "",
+    channel: int = Channel.CHANNEL_WEB,
+    language: int = Language.LANGUAGE_ZH,
+    text: str = "我要找人工",
+    summary: str = "",
+) -> ReplyDecided:
     """The dialogue service's handoff decision answering a fresh customer message."""
     message = customer_message(conversation_id, text, tenant_id=tenant_id, customer_id=customer_id, channel=channel)
-    decision = HandoffDecision(reasons=[HandoffReason.Value(f"HANDOFF_REASON_{r}") for r in reasons],
-                               topic=topic, language=language, summary=summary)
-    return ReplyDecided(envelope=caused_envelope(message.envelope, "decided"), handoff=decision, language=language,
-                        message=message)
+    decision = HandoffDecision(
+        reasons=[HandoffReason.Value(f"HANDOFF_REASON_{r}") for r in reasons],
+        topic=topic,
+        language=language,
+        summary=summary,
+    )
+    return ReplyDecided(
+        envelope=caused_envelope(message.envelope, "decided"), handoff=decision, language=language, message=message
+    )
 
 
 def tenants_copy(repo: Path, target: Path, *, extra_tenant: str = "") -> Path:
     """A tenants folder with the demo tenant and, if asked, a second tenant with the same agents."""
-    shutil.copytree(repo / "tenants" / "demo", target / "demo",
-                    ignore=shutil.ignore_patterns("assistant", "knowledge", "nlu", "data"))
+    shutil.copytree(
+        repo / "tenants" / "demo",
+        target / "demo",
+        ignore=shutil.ignore_patterns("assistant", "knowledge", "nlu", "data"),
+    )
     if extra_tenant:
         other = target / extra_tenant
         shutil.copytree(target / "demo", other)
@@ -125,13 +163,24 @@ class HandoffNode:
     async def start(self) -> HandoffNode:
         self.port = self.port or free_port()
         self.settings = Settings(
-            kafka=self.kafka, mongo=self.mongo, http=HttpSettings(port=self.port), tenants_dir=str(self.tenants_dir),
-            console=ConsoleSettings(session_secret=SecretStr("test-secret"), presence_timeout_s=self.presence_timeout_s,
-                                    sweep_interval_s=3600),
-            assist=AssistSettings(generator_address=self.generator_address, timeout_s=2.0), drain_timeout_s=5,
+            kafka=self.kafka,
+            mongo=self.mongo,
+            http=HttpSettings(port=self.port),
+            tenants_dir=str(self.tenants_dir),
+            console=ConsoleSettings(
+                session_secret=SecretStr("test-secret"),
+                presence_timeout_s=self.presence_timeout_s,
+                sweep_interval_s=3600,
+            ),
+            assist=AssistSettings(generator_address=self.generator_address, timeout_s=2.0),
+            drain_timeout_s=5,
             # The floor stream's group and topics are private to these topics, and kept across restarts.
-            floor=FloorSettings(app_id=f"floor.{self.topics.inbound.name}", partitions=2,
-                                standby_replicas=self.floor_standby_replicas, advertised_host="127.0.0.1"),
+            floor=FloorSettings(
+                app_id=f"floor.{self.topics.inbound.name}",
+                partitions=2,
+                standby_replicas=self.floor_standby_replicas,
+                advertised_host="127.0.0.1",
+            ),
         )
         self.runtime = ServiceRuntime("handoff", self.settings)
         wired = await wire(self.runtime, self.settings, self.topics)
@@ -171,8 +220,10 @@ async def _wait_ready(url: str, task: asyncio.Task, timeout_s: float = 60.0) -> 
 async def console_login(node: HandoffNode, agent_id: str, tenant: str = "demo") -> aiohttp.ClientSession:
     """A console session of a demo agent (close it when done); its writes carry the ``X-Console`` header."""
     session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"X-Console": "1"})
-    async with session.post(f"{node.base_url}/console/api/login",
-                            json={"tenant": tenant, "agent_id": agent_id, "password": DEMO_PASSWORDS[agent_id]}) as r:
+    async with session.post(
+        f"{node.base_url}/console/api/login",
+        json={"tenant": tenant, "agent_id": agent_id, "password": DEMO_PASSWORDS[agent_id]},
+    ) as r:
         if r.status != 200:
             await session.close()
             raise AssertionError(f"login of {agent_id} failed: {r.status} {await r.text()}")
@@ -185,4 +236,3 @@ def sorted_events(events: list[Any]) -> dict[str, list[Any]]:
     for event in events:
         kinds.setdefault(event.WhichOneof("event"), []).append(event)
     return kinds
-

@@ -87,5 +87,9 @@ class Transcript:
         return list(reversed(list(cursor)))
 
     def conversation(self, tenant_id: str, conversation_id: str, limit: int = 200) -> list[dict[str, Any]]:
-        cursor = self.collection.find({"tenant_id": tenant_id, "conversation_id": conversation_id}).sort("at", -1).limit(limit)
+        cursor = (
+            self.collection.find({"tenant_id": tenant_id, "conversation_id": conversation_id})
+            .sort("at", -1)
+            .limit(limit)
+        )
         return list(reversed(list(cursor)))

@@ -57,7 +57,9 @@ def use_io_threads(count: int) -> None:
 
     The default (CPU count + 4) queues channel requests behind each other on small machines.
     """
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=count, thread_name_prefix="ingest-io"))
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=count, thread_name_prefix="ingest-io")
+    )
 
 
 def build_context(settings: Settings, database, publish) -> Context:
@@ -100,5 +102,7 @@ async def build(runtime: ServiceRuntime, settings: Settings) -> None:
         runtime.http_app.router.add_routes(provider.routes())
     runtime.consume(REPLY_READY, Delivery(senders))
     for topic, handler in ((REPLY_READY, context.hub.on_reply), (HANDOFF_EVENTS, context.hub.on_handoff)):
-        reader = TopicBroadcast(topic=topic, handler=handler, settings=settings.kafka, client_name=f"ingest-{topic.name}")
+        reader = TopicBroadcast(
+            topic=topic, handler=handler, settings=settings.kafka, client_name=f"ingest-{topic.name}"
+        )
         runtime.background(reader.run)

@@ -74,9 +74,7 @@ class Outbox:
         return await asyncio.to_thread(mongo.insert_once, self.collection, reply_document(reply, PENDING))
 
     async def mark(self, reply_id: str, status: str, **details: object) -> None:
-        await asyncio.to_thread(
-            self.collection.update_one, {"_id": reply_id}, {"$set": {"status": status, **details}}
-        )
+        await asyncio.to_thread(self.collection.update_one, {"_id": reply_id}, {"$set": {"status": status, **details}})
 
     async def answered(self, causation_id: str) -> bool:
         """Whether any reply to ``causation_id`` is already recorded (claimed, parked or sent)."""

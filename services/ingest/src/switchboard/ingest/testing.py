@@ -61,7 +61,10 @@ def reply_to(
 async def echo(message: MessageReceived) -> list[ReplyReady]:
     """The default answer: the text back, with two quick replies."""
     text = message.text or message.dtmf_digits
-    options = [QuickReply(title="查订单 Order", payload="/check_order"), QuickReply(title="人工 Agent", payload="/human_agent")]
+    options = [
+        QuickReply(title="查订单 Order", payload="/check_order"),
+        QuickReply(title="人工 Agent", payload="/human_agent"),
+    ]
     return [reply_to(message, f"echo: {text}", quick_replies=options)]
 
 
@@ -98,7 +101,11 @@ class IngestNode:
     async def __aenter__(self) -> IngestNode:
         self.port = self.port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        overrides = {"tenants_dir": str(self.repo / "tenants"), "public_base_url": self.base_url, **self.settings_overrides}
+        overrides = {
+            "tenants_dir": str(self.repo / "tenants"),
+            "public_base_url": self.base_url,
+            **self.settings_overrides,
+        }
         self.settings = Settings(kafka=self.kafka, mongo=self.mongo, **overrides)
         use_io_threads(self.settings.io_threads)
         self.client = MongoClient(self.mongo.uri, serverSelectionTimeoutMS=self.mongo.timeout_ms, tz_aware=True)
@@ -116,12 +123,21 @@ class IngestNode:
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
         self.readers = [
-            TopicBroadcast(topic=self.outbound, handler=self.context.hub.on_reply, settings=self.kafka, client_name="node-out"),
-            TopicBroadcast(topic=self.handoff, handler=self.context.hub.on_handoff, settings=self.kafka, client_name="node-ho"),
+            TopicBroadcast(
+                topic=self.outbound, handler=self.context.hub.on_reply, settings=self.kafka, client_name="node-out"
+            ),
+            TopicBroadcast(
+                topic=self.handoff, handler=self.context.hub.on_handoff, settings=self.kafka, client_name="node-ho"
+            ),
         ]
         self.consumers = [
-            TopicConsumer(topic=self.outbound, group_id=self.delivery_group or f"ingest-{uuid.uuid4().hex[:8]}",
-                          handler=Delivery(senders), settings=self.kafka, publisher=self.publisher),
+            TopicConsumer(
+                topic=self.outbound,
+                group_id=self.delivery_group or f"ingest-{uuid.uuid4().hex[:8]}",
+                handler=Delivery(senders),
+                settings=self.kafka,
+                publisher=self.publisher,
+            ),
         ]
         if self.responder is not None:
             responder = self.responder
@@ -129,8 +145,15 @@ class IngestNode:
             async def respond(message: MessageReceived) -> None:
                 await responder(message, lambda reply: self.publisher.publish(self.outbound, reply))
 
-            self.consumers.append(TopicConsumer(topic=self.inbound, group_id=f"responder-{uuid.uuid4().hex[:8]}",
-                                                handler=respond, settings=self.kafka, publisher=self.publisher))
+            self.consumers.append(
+                TopicConsumer(
+                    topic=self.inbound,
+                    group_id=f"responder-{uuid.uuid4().hex[:8]}",
+                    handler=respond,
+                    settings=self.kafka,
+                    publisher=self.publisher,
+                )
+            )
         self.tasks = [asyncio.create_task(r.run()) for r in self.readers]
         self.tasks += [asyncio.create_task(c.run()) for c in self.consumers]
         await asyncio.wait_for(asyncio.gather(*(r.started() for r in self.readers)), 30)

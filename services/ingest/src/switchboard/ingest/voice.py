@@ -91,7 +91,9 @@ class VoiceAdapter:
             raise RejectedRequest(400, "malformed form body") from None
         url = self._context.settings.public_base_url.rstrip("/") + request.path_qs
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not RequestValidator(tenant.voice.auth_token.get_secret_value()).validate(url, form, signature):
+        if not signature or not RequestValidator(tenant.voice.auth_token.get_secret_value()).validate(
+            url, form, signature
+        ):
             raise RejectedRequest(403, "bad or missing X-Twilio-Signature")
         if not form.get("CallSid"):
             raise RejectedRequest(400, "CallSid missing")
@@ -136,7 +138,7 @@ class VoiceAdapter:
         text = speech
         if request.query.get("menu") == "1" and digits:
             text = next((payload for digit, _, payload in FALLBACK_MENU if digit == digits[:1]), "")
-        if not text and not digits or (request.query.get("menu") == "1" and not text):
+        if (not text and not digits) or (request.query.get("menu") == "1" and not text):
             return self._retry(tenant, language, turn, fails + 1)
         caller = form.get("From", "") or f"call:{form['CallSid']}"
         inbound = Inbound(
@@ -147,8 +149,12 @@ class VoiceAdapter:
             text=text,
             dtmf_digits=digits,
             language_hint=language,
-            conversation_id=conversation_for(tenant.tenant_id, Channel.CHANNEL_VOICE, Identity("call", form["CallSid"])),
-            channel_ids=ChannelIds(message_id=f"{form['CallSid']}:{turn}", user_id=caller, account_id=form.get("To", "")),
+            conversation_id=conversation_for(
+                tenant.tenant_id, Channel.CHANNEL_VOICE, Identity("call", form["CallSid"])
+            ),
+            channel_ids=ChannelIds(
+                message_id=f"{form['CallSid']}:{turn}", user_id=caller, account_id=form.get("To", "")
+            ),
         )
         async with self._context.intake.accepting(inbound) as accepted:
             envelope = accepted.message.envelope
@@ -193,8 +199,15 @@ class VoiceAdapter:
         return in_turn_order(spoken)
 
     def _speak(
-        self, tenant: ChannelConfig, config: VoiceConfig, language: str, turn: int, event_id: str,
-        replies: list[dict], *, redirects: int,
+        self,
+        tenant: ChannelConfig,
+        config: VoiceConfig,
+        language: str,
+        turn: int,
+        event_id: str,
+        replies: list[dict],
+        *,
+        redirects: int,
     ) -> web.Response:
         phrases = PHRASES[language]
         response = VoiceResponse()
@@ -204,7 +217,9 @@ class VoiceAdapter:
                 response.hangup()
                 return _twiml(response)
             response.say(phrases["filler"], language=language)
-            response.redirect(self._url(tenant, "wait", turn=turn, lang=language, event=event_id, n=redirects + 1), method="POST")
+            response.redirect(
+                self._url(tenant, "wait", turn=turn, lang=language, event=event_id, n=redirects + 1), method="POST"
+            )
             return _twiml(response)
         transfer = next((d["voice_transfer"] for d in replies if d.get("voice_transfer")), "")
         if transfer:

@@ -54,10 +54,12 @@ def _unb64(text: str) -> bytes:
 
 
 def issue_token(config: WebConfig, session: Session) -> str:
-    payload = _b64(json.dumps(
-        {"t": session.tenant_id, "u": session.user_id, "c": session.conversation_id, "exp": session.expires_at},
-        separators=(",", ":"),
-    ).encode())
+    payload = _b64(
+        json.dumps(
+            {"t": session.tenant_id, "u": session.user_id, "c": session.conversation_id, "exp": session.expires_at},
+            separators=(",", ":"),
+        ).encode()
+    )
     signature = hmac.new(config.session_secret.get_secret_value().encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(signature)}"
 
@@ -115,8 +117,12 @@ def in_turn_order(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def handoff_frame(event: HandoffEvent) -> dict[str, Any] | None:
     kind = event.WhichOneof("event")
     if kind == "queued":
-        return {"type": "handoff", "state": "queued", "position": event.queued.position,
-                "wait_s": event.queued.estimated_wait_seconds}
+        return {
+            "type": "handoff",
+            "state": "queued",
+            "position": event.queued.position,
+            "wait_s": event.queued.estimated_wait_seconds,
+        }
     if kind == "assigned":
         return {"type": "handoff", "state": "assigned", "agent_name": event.assigned.agent_name}
     if kind in ("returned_to_bot", "cancelled"):
@@ -183,10 +189,14 @@ class WebChatAdapter:
         session = read_token(self._context.tenants.get, previous) if previous else None
         if session is None or session.tenant_id != tenant.tenant_id:
             session = Session(tenant.tenant_id, f"w-{uuid.uuid4().hex}", str(uuid.uuid4()), 0)
-        session = Session(session.tenant_id, session.user_id, session.conversation_id,
-                          int(time.time()) + config.session_ttl_s)
-        body_out = {"token": issue_token(config, session), "conversation_id": session.conversation_id,
-                    "language": tenant.default_language}
+        session = Session(
+            session.tenant_id, session.user_id, session.conversation_id, int(time.time()) + config.session_ttl_s
+        )
+        body_out = {
+            "token": issue_token(config, session),
+            "conversation_id": session.conversation_id,
+            "language": tenant.default_language,
+        }
         return web.json_response(body_out, headers=_cors(origin) if origin else None)
 
     async def socket(self, request: web.Request) -> web.StreamResponse:
@@ -211,8 +221,9 @@ class WebChatAdapter:
                 await push(frame)
 
         with self._context.hub.subscribe(session.tenant_id, session.conversation_id, on_event):
-            await push({"type": "ready", "conversation_id": session.conversation_id,
-                        "history": await self._history(session)})
+            await push(
+                {"type": "ready", "conversation_id": session.conversation_id, "history": await self._history(session)}
+            )
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
                     await self._on_frame(session, request.headers.get("Origin", ""), frame.data, push)
@@ -245,8 +256,14 @@ class WebChatAdapter:
         except RejectedRequest as rejected:
             await push({"type": "error", "id": frame.id, "status": rejected.status, "reason": rejected.reason})
             return
-        await push({"type": "ack", "id": frame.id, "event_id": accepted.message.envelope.event_id,
-                    "duplicate": accepted.duplicate})
+        await push(
+            {
+                "type": "ack",
+                "id": frame.id,
+                "event_id": accepted.message.envelope.event_id,
+                "duplicate": accepted.duplicate,
+            }
+        )
         if not accepted.duplicate:
             await push({"type": "typing", "on": True})
 
@@ -254,15 +271,27 @@ class WebChatAdapter:
         items: list[tuple[Any, dict[str, Any]]] = []
         for document in await self._context.intake.history(session.tenant_id, session.conversation_id):
             message = MessageReceived.FromString(bytes(document["message"]))
-            items.append((document["received_at"], {"type": "sent", "id": message.channel_ids.message_id,
-                                                    "text": message.text}))
+            items.append(
+                (document["received_at"], {"type": "sent", "id": message.channel_ids.message_id, "text": message.text})
+            )
         for document in await self._context.outbox.history(session.tenant_id, session.conversation_id):
-            items.append((document["created_at"], {
-                "type": "reply", "id": document["_id"], "stream_id": document["_id"], "partial": False,
-                "text": document["text"], "quick_replies": document.get("quick_replies", []),
-                "agent_name": document.get("agent_name", ""), "in_reply_to": document["causation_id"],
-                "answers": document.get("in_reply_to", ""), "sequence": document.get("sequence", 0),
-            }))
+            items.append(
+                (
+                    document["created_at"],
+                    {
+                        "type": "reply",
+                        "id": document["_id"],
+                        "stream_id": document["_id"],
+                        "partial": False,
+                        "text": document["text"],
+                        "quick_replies": document.get("quick_replies", []),
+                        "agent_name": document.get("agent_name", ""),
+                        "in_reply_to": document["causation_id"],
+                        "answers": document.get("in_reply_to", ""),
+                        "sequence": document.get("sequence", 0),
+                    },
+                )
+            )
         return in_turn_order([item for _, item in sorted(items, key=lambda pair: pair[0])])
 
     async def send(self, reply: ReplyReady) -> None:
@@ -285,5 +314,9 @@ def _dumps(value: Any) -> str:
 
 def _static(name: str, content_type: str) -> web.Response:
     text = resources.files("switchboard.ingest").joinpath("static", name).read_text(encoding="utf-8")
-    return web.Response(text=text, content_type=content_type, charset="utf-8",
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        text=text,
+        content_type=content_type,
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )

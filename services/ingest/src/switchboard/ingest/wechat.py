@@ -187,10 +187,18 @@ class WeChatAdapter:
         openid = fields["FromUserName"]
         kind = fields["MsgType"].lower()
         ids = ChannelIds(message_id=fields.get("MsgId", ""), user_id=openid, account_id=fields["ToUserName"])
-        base = {"tenant_id": tenant.tenant_id, "channel": Channel.CHANNEL_WECHAT, "identities": (Identity("wechat", openid),)}
+        base = {
+            "tenant_id": tenant.tenant_id,
+            "channel": Channel.CHANNEL_WECHAT,
+            "identities": (Identity("wechat", openid),),
+        }
         if kind == "text":
-            return Inbound(**base, dedup_key=f"msg:{fields.get('MsgId') or openid + fields['CreateTime']}",
-                           text=fields.get("Content", ""), channel_ids=ids)
+            return Inbound(
+                **base,
+                dedup_key=f"msg:{fields.get('MsgId') or openid + fields['CreateTime']}",
+                text=fields.get("Content", ""),
+                channel_ids=ids,
+            )
         if kind == "voice" and fields.get("Recognition"):
             # WeChat's own speech recognition, when the account has it switched on.
             return Inbound(**base, dedup_key=f"msg:{fields.get('MsgId')}", text=fields["Recognition"], channel_ids=ids)
@@ -207,7 +215,10 @@ class WeChatAdapter:
     def _passive(
         self, request: web.Request, config: WeChatConfig, fields: dict[str, str], text: str, safe_mode: bool
     ) -> web.Response:
-        if fields.get("MsgType", "").lower() == "event" and fields.get("Event", "").lower() not in ("subscribe", "click"):
+        if fields.get("MsgType", "").lower() == "event" and fields.get("Event", "").lower() not in (
+            "subscribe",
+            "click",
+        ):
             return web.Response(text="success")
         xml = TextReply(
             source=fields["ToUserName"], target=fields["FromUserName"], content=text.replace("]]>", "]] >")

@@ -96,4 +96,3 @@ class ModelStore:
         for version in old:
             shutil.rmtree(self.root / tenant / version, ignore_errors=True)
         return old
-

@@ -1,9 +1,9 @@
 """Send events to topics and expect events back, against the real broker.
 
-    async def test_nlu_passes_along(kafka_harness, private_topic):
-        inbound = private_topic(MESSAGE_RECEIVED)
-        await kafka_harness.send(inbound, message)
-        [understood] = await kafka_harness.expect(private_topic(MESSAGE_UNDERSTOOD), 1)
+async def test_nlu_passes_along(kafka_harness, private_topic):
+    inbound = private_topic(MESSAGE_RECEIVED)
+    await kafka_harness.send(inbound, message)
+    [understood] = await kafka_harness.expect(private_topic(MESSAGE_UNDERSTOOD), 1)
 """
 
 from __future__ import annotations

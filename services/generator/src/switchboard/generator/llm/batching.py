@@ -116,7 +116,7 @@ class ContinuousBatcher:
                     elif self._batch is not None:
                         self._decode_step()
                     self._retire()
-                except Exception as error:  # noqa: BLE001 - one bad step fails its rows, never the worker
+                except Exception as error:
                     log.exception("generator.model.step_failed", error_type=type(error).__name__)
                     self._fail_all([*(self._batch.rows if self._batch else []), *admitted])
                     self._batch = None
@@ -167,9 +167,7 @@ class ContinuousBatcher:
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         # The cache grows in place: forward appends each step's keys and values to it.
         cache = DynamicCache(config=self._config)
-        output = self._model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True
-        )
+        output = self._model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True)
         first = output.logits[:, -1, :].argmax(-1)
         fresh = _Batch(list(requests), cache, mask, first, mask.sum(-1))
         self._batch = fresh if self._batch is None else _merge(self._batch, fresh)

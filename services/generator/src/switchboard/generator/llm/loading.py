@@ -90,7 +90,9 @@ def load(path: Path, settings: ModelSettings) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if not (path / "config.json").is_file():
-        raise ModelArtifactError(f"{path} is not a transformers model folder (no config.json); check GENERATOR_MODEL__PATH")
+        raise ModelArtifactError(
+            f"{path} is not a transformers model folder (no config.json); check GENERATOR_MODEL__PATH"
+        )
     device = resolve_device(settings)
     dtype = resolve_dtype(settings, device)
     if device == "cpu":
@@ -133,4 +135,3 @@ def _eos_token_ids(model: Any, tokenizer: Any) -> frozenset[int]:
     if not ids:
         raise ModelArtifactError("the model declares no end-of-sequence token; add eos_token_id to its config")
     return frozenset(ids)
-

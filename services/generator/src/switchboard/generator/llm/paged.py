@@ -121,4 +121,3 @@ class TransformersBatcher:
                 self._manager.cancel_request(request_id)
                 with self._lock:
                     self._requests.pop(request_id, None)
-

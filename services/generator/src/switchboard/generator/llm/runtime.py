@@ -40,9 +40,7 @@ def build_generator(settings: ModelSettings) -> TextGenerator:
 
 def make_scheduler(loaded: LoadedModel, settings: ModelSettings) -> Scheduler:
     """Our continuous batcher, or transformers' manager (``batching``; auto means transformers on cuda)."""
-    use_transformers = settings.batching == "transformers" or (
-        settings.batching == "auto" and loaded.device == "cuda"
-    )
+    use_transformers = settings.batching == "transformers" or (settings.batching == "auto" and loaded.device == "cuda")
     if use_transformers:
         from switchboard.generator.llm.paged import TransformersBatcher
 

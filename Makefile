@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag
+.PHONY: help up down test lint status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,8 +16,11 @@ up: ## install what is missing, start Kafka, FerretDB and the five services with
 down: ## stop exactly what `make up` started
 	@$(DEVSTACK) down
 
-test: ## install what is missing, start a private test stack, run every test, stop it
+test: ## install what is missing, lint, start a private test stack, run every test, stop it (a lint finding fails it)
 	@$(DEVSTACK) test
+
+lint: ## ruff check and ruff format --check over the repository, with the pinned ruff of requirements/services-dev.in
+	@$(DEVSTACK) lint
 
 status: ## what is installed and running
 	@$(DEVSTACK) status
@@ -25,7 +28,7 @@ status: ## what is installed and running
 install: ## only install: Python environments, Kafka jars, FerretDB binary (cached outside the repo)
 	@$(DEVSTACK) install
 
-lock: ## re-resolve requirements/*.in into the pinned requirements/*.lock files
+lock: ## re-resolve requirements/*.in into the pinned requirements/*.lock files (production and -dev)
 	@$(DEVSTACK) lock
 
 clean-state: ## delete local data of stopped stacks (.run/); caches are kept

@@ -117,6 +117,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     return stack.test(args.pytest_args)
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    return stack.lint()
+
+
 def cmd_lock(args: argparse.Namespace) -> int:
     for env in pyenvs.ENVIRONMENTS.values():
         pyenvs.relock(env)
@@ -143,6 +147,7 @@ COMMANDS: dict[str, Command] = {
     "down": Command(cmd_down, "stop the services, Kafka and FerretDB that `up` started"),
     "status": Command(cmd_status, "what runs in each stack"),
     "test": Command(cmd_test, "run every test against a private test stack", pytest_arguments),
+    "lint": Command(cmd_lint, "ruff check and ruff format --check over the repository (pinned ruff)"),
     "lock": Command(cmd_lock, "re-resolve requirements/*.in into requirements/*.lock"),
     "infra-env": Command(cmd_infra_env, "print the test-harness variables of a stack", profile_argument),
     "clean-state": Command(cmd_clean_state, "delete .run/ (data and logs of stopped stacks)"),

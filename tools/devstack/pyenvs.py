@@ -1,8 +1,9 @@
 """The two pinned Python environments: ``services`` (3.11) and ``dialogue`` (3.10, for Rasa 3.6).
 
-An environment is (re)installed only when its lock file changed, and its protobuf stubs are
-regenerated only when ``proto/`` changed, so a warm run costs a few hash computations.
-Wheels are kept in a wheelhouse in the download cache, outside the repository.
+Each gets its production lock (what the images install) and, on top, its development lock (test
+and lint tools). A lock is (re)installed only when it changed, and protobuf stubs are regenerated
+only when ``proto/`` changed, so a warm run costs a few hash computations. Wheels are kept in a
+wheelhouse in the download cache, outside the repository.
 """
 
 from __future__ import annotations
@@ -36,18 +37,31 @@ class PyEnv:
     install_gb: float  # disk a new environment takes (measured, rounded up)
     wheels_gb: float  # disk its wheels take in the wheelhouse
 
+    def _requirements(self, suffix: str) -> Path:
+        return paths.REPO_ROOT / "requirements" / f"{self.name}{suffix}"
+
     @property
     def lock(self) -> Path:
-        return paths.REPO_ROOT / "requirements" / f"{self.name}.lock"
+        """Production pins: what the images install."""
+        return self._requirements(".lock")
 
     @property
     def inputs(self) -> Path:
-        return paths.REPO_ROOT / "requirements" / f"{self.name}.in"
+        return self._requirements(".in")
+
+    @property
+    def dev_lock(self) -> Path:
+        """Development pins (tests, lint) installed on top of :attr:`lock`; never in an image."""
+        return self._requirements("-dev.lock")
+
+    @property
+    def dev_inputs(self) -> Path:
+        return self._requirements("-dev.in")
 
     @property
     def unresolved(self) -> Path:
         """Optional ``<env>-nodeps.in``: exact pins installed without dependency resolution (see the file)."""
-        return paths.REPO_ROOT / "requirements" / f"{self.name}-nodeps.in"
+        return self._requirements("-nodeps.in")
 
     @property
     def root(self) -> Path:
@@ -122,10 +136,15 @@ def ensure(env: PyEnv) -> Path:
         python = find_python(env.python)
         say(f"==> creating the {env.name} environment with {python}")
         run_checked([python, "-m", "venv", str(env.root)], f"creating {env.root}")
-    lock_digest = _digest(env.lock)
-    if not _marker(env, "lock").exists() or _marker(env, "lock").read_text() != lock_digest:
-        _install_lock(env)
-        _marker(env, "lock").write_text(lock_digest)
+    # The development marker covers both locks: reinstalling the production lock may replace a
+    # package the development pins were checked against.
+    for marker, lock, digest in (
+        ("lock", env.lock, _digest(env.lock)),
+        ("dev-lock", env.dev_lock, _digest(env.lock, env.dev_lock)),
+    ):
+        if not _marker(env, marker).exists() or _marker(env, marker).read_text() != digest:
+            _install_lock(env, lock)
+            _marker(env, marker).write_text(digest)
     site = _site_packages(env)
     pth = site / "switchboard-local.pth"
     sources = "".join(f"{paths.REPO_ROOT / package / 'src'}\n" for package in env.packages)
@@ -210,15 +229,15 @@ def _require_space(env: PyEnv, house: Path, fetching: bool) -> None:
             )
 
 
-def _install_lock(env: PyEnv) -> None:
-    """Installs the lock from the wheelhouse, fetching into the wheelhouse only the wheels it lacks.
+def _install_lock(env: PyEnv, lock: Path) -> None:
+    """Installs ``lock`` into ``env`` from the wheelhouse, fetching into the wheelhouse only the wheels it lacks.
 
     The package index may forbid HTTP caching, so pip's own cache cannot be relied on; the
     wheelhouse is our cache (sdists are built into wheels once). What is missing is decided by
     file name before pip runs, so a failing install (a full disk, say) is reported as itself
     instead of being retried as a download.
     """
-    wanted = pins(env.lock)
+    wanted = pins(lock)
     house = wheelhouse(env)
     house.mkdir(parents=True, exist_ok=True)
     missing = missing_wheels(wanted, house)
@@ -226,7 +245,7 @@ def _install_lock(env: PyEnv) -> None:
     pip = [str(env.interpreter), "-m", "pip"]
     if missing:
         say(f"    {len(missing)} of {len(wanted)} wheels are not cached yet; fetching them")
-        wanted_file = env.root / "missing-wheels.txt"
+        wanted_file = env.root / f"missing-wheels-{lock.stem}.txt"
         wanted_file.write_text("\n".join(missing) + "\n")
         run_logged(
             f"downloading and building {len(missing)} wheel{'s' if len(missing) > 1 else ''} for {env.name} "
@@ -252,8 +271,8 @@ def _install_lock(env: PyEnv) -> None:
     # --no-compile: Python writes the bytecode of what it imports on first use; compiling all
     # of torch and CUDA's Python files up front cost 0.4 GB of disk and a third of the install time.
     run_logged(
-        f"installing {len(wanted)} pinned packages into {env.name} from {house}",
-        [*pip, "install", "--no-deps", "--no-index", "--no-compile", "--find-links", str(house), "-r", str(env.lock)],
+        f"installing {len(wanted)} pinned packages of {lock.name} into {env.name} from {house}",
+        [*pip, "install", "--no-deps", "--no-index", "--no-compile", "--find-links", str(house), "-r", str(lock)],
         env.root / "install.log",
     )
     freed = prune_superseded(wanted, house)
@@ -298,10 +317,43 @@ def relock(env: PyEnv) -> None:
                 Path(scratch) / "nodeps.log",
             )
         frozen = run_checked([str(venv / "bin" / "python"), "-m", "pip", "freeze", "--all"], "freezing")
-    pins = [line for line in frozen.splitlines() if line.split("==")[0] not in {"pip", "setuptools", "wheel"}]
-    header = f"# Generated by 'make lock' from {env.inputs.name} for Python {env.python}; do not edit by hand.\n"
-    env.lock.write_text(header + "\n".join(pins) + "\n")
-    say(f"    wrote {env.lock.relative_to(paths.REPO_ROOT)} ({len(pins)} pins)")
+    _write_lock(env, env.inputs, env.lock, _frozen_pins(frozen, exclude=set()))
+    _relock_dev(env, python)
+
+
+def _relock_dev(env: PyEnv, python: str) -> None:
+    """Resolves ``<env>-dev.in`` constrained by the production lock; writes only the pins it adds.
+
+    The constraint keeps every shared dependency at its production version, so installing the
+    development lock on top (``--no-deps``) never changes what production runs.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"switchboard-lock-{env.name}-dev-") as scratch:
+        venv = Path(scratch) / "venv"
+        run_checked([python, "-m", "venv", str(venv)], "creating a scratch environment")
+        pip = [str(venv / "bin" / "python"), "-m", "pip"]
+        run_logged(
+            f"resolving {env.dev_inputs.name} against {env.lock.name}",
+            [*pip, "install", "--progress-bar", "off", "-r", str(env.dev_inputs), "-c", str(env.lock)],
+            Path(scratch) / "resolve.log",
+        )
+        frozen = run_checked([*pip, "freeze", "--all"], "freezing")
+    _write_lock(env, env.dev_inputs, env.dev_lock, _frozen_pins(frozen, exclude=set(pins(env.lock))))
+
+
+def _frozen_pins(frozen: str, exclude: set[str]) -> list[str]:
+    """``pip freeze`` lines without pip's own tools and without the canonical names in ``exclude``."""
+    tools = {"pip", "setuptools", "wheel"}
+    return [
+        line
+        for line in frozen.splitlines()
+        if line.split("==")[0] not in tools and _canonical(line.split("==")[0]) not in exclude
+    ]
+
+
+def _write_lock(env: PyEnv, inputs: Path, lock: Path, lines: list[str]) -> None:
+    header = f"# Generated by 'make lock' from {inputs.name} for Python {env.python}; do not edit by hand.\n"
+    lock.write_text(header + "\n".join(lines) + "\n")
+    say(f"    wrote {lock.relative_to(paths.REPO_ROOT)} ({len(lines)} pins)")
 
 
 def size_mb(env: PyEnv) -> float:

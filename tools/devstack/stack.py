@@ -18,6 +18,9 @@ INFRA = (kafka, ferretdb)
 TEST_KAFKA_ENV = "SWITCHBOARD_TEST_KAFKA_BOOTSTRAP"
 TEST_MONGO_ENV = "SWITCHBOARD_TEST_MONGO_URI"
 
+# The lint gate, run by the services environment's pinned ruff; pyproject.toml holds the configuration.
+LINT_COMMANDS = (("check", "."), ("format", "--check", "."))
+
 # Which tests run in which environment. The dialogue environment also runs the shared unit and
 # contract tests, because the shared package must work on its pydantic 1 / protobuf 4 pins too.
 TEST_SUITES = {
@@ -40,6 +43,18 @@ def install() -> dict[str, float]:
         component.install()
         timings[component.NAME] = time.monotonic() - started
     return timings
+
+
+def lint(python: Path | None = None) -> int:
+    """Runs every lint command over the repository; 0 when all are clean, else 1."""
+    python = python or pyenvs.ensure(pyenvs.ENVIRONMENTS["services"])
+    failed = []
+    for arguments in LINT_COMMANDS:
+        say(f"==> ruff {' '.join(arguments)}")
+        if subprocess.run([str(python), "-m", "ruff", *arguments], cwd=paths.REPO_ROOT, check=False).returncode:
+            failed.append(f"ruff {' '.join(arguments)}")
+    say(f"==> lint: {'FAILED (' + ', '.join(failed) + ')' if failed else 'clean'}")
+    return 1 if failed else 0
 
 
 def infra_up(profile: Profile) -> tuple[str, str]:
@@ -103,9 +118,14 @@ def status() -> None:
 
 
 def test(pytest_args: list[str]) -> int:
-    """Installs, starts a private test stack, runs every suite in its environment, stops the stack."""
+    """Installs, lints, starts a private test stack, runs every suite in its environment, stops the stack.
+
+    A lint finding fails the run but does not stop it: the lint takes seconds and the suites
+    minutes, so one run reports both instead of hiding test results behind a formatting nit.
+    """
     started = time.monotonic()
     interpreters = {name: pyenvs.ensure(env) for name, env in pyenvs.ENVIRONMENTS.items()}
+    lint_code = lint(interpreters["services"])
     for component in INFRA:
         component.install()
     browser.ensure()
@@ -132,12 +152,14 @@ def test(pytest_args: list[str]) -> int:
     finally:
         infra_down(profile)
     summary = ", ".join(
-        f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}" for name, code in results.items()
+        f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}"
+        for name, code in {"lint": lint_code, **results}.items()
     )
     say(f"==> make test finished in {time.monotonic() - started:.0f}s ({summary})")
     total = {key: sum(c[key] for c in counts.values()) for key in ("passed", "failed", "skipped")}
     say(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
-    return 0 if results and all(code == 0 for code in results.values()) and total["passed"] > 0 else 1
+    passed = results and all(code == 0 for code in results.values()) and total["passed"] > 0
+    return 0 if passed and lint_code == 0 else 1
 
 
 def junit_counts(report: Path) -> dict[str, int]:

@@ -90,3 +90,24 @@ def test_enough_space_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     env = pyenvs.PyEnv("scratch", "3.11", (), install_gb=7.0, wheels_gb=3.5)
     monkeypatch.setattr(pyenvs.shutil, "disk_usage", lambda _path: Usage(100e9, 80e9, 20e9))
     pyenvs._require_space(env, tmp_path / "wheels", fetching=True)
+
+
+DEVELOPMENT_TOOLS = {"pytest", "pytest_asyncio", "pytest_timeout", "playwright", "ruff"}
+
+
+@pytest.mark.parametrize("env", pyenvs.ENVIRONMENTS.values(), ids=lambda env: env.name)
+def test_production_locks_hold_no_development_tools(env: pyenvs.PyEnv) -> None:
+    production, development = pyenvs.pins(env.lock), pyenvs.pins(env.dev_lock)
+    assert not DEVELOPMENT_TOOLS & set(production)
+    assert {"pytest", "pytest_asyncio", "pytest_timeout"} <= set(development)
+    # Installed with --no-deps on top: a shared pin would override what production runs.
+    assert not set(production) & set(development)
+
+
+def test_the_services_environment_pins_the_linter() -> None:
+    assert "ruff" in pyenvs.pins(pyenvs.ENVIRONMENTS["services"].dev_lock)
+
+
+def test_development_pins_leave_out_production_pins_and_pip_itself() -> None:
+    frozen = "pip==25.0\nPyYAML==6.0.4\npytest==9.2.0\nsetuptools==80.0\niniconfig==2.3.1\n"
+    assert pyenvs._frozen_pins(frozen, exclude={"pyyaml"}) == ["pytest==9.2.0", "iniconfig==2.3.1"]

@@ -12,6 +12,8 @@ import pytest
 
 from switchboard.core.contracts import EmotionLabel, ReplySource
 from switchboard.generator.answering import Question
+from switchboard.generator.conversation import PastTurn
+from switchboard.generator.style import not_known
 
 
 def _deadline(seconds: float = 60) -> float:
@@ -66,11 +68,11 @@ async def test_a_leaked_system_prompt_never_reaches_the_customer(make_answerer, 
     assert "CANARY" not in answer.text and "numbered passages" not in answer.text
 
 
-async def test_an_unclear_question_gets_a_clarifying_question_then_a_handoff(make_answerer, scripted) -> None:
+async def test_an_unanswerable_question_gets_an_honest_offer_then_a_handoff(make_answerer, scripted) -> None:
     answerer = make_answerer()
     first = await answerer.answer(Question("demo", "你们老板是谁", "zh"), deadline=_deadline())
     assert first.source == ReplySource.REPLY_SOURCE_TEMPLATE and not first.handoff
-    assert first.text.startswith("抱歉，我没有完全理解")
+    assert first.text.startswith("抱歉，这个问题我在我们的资料里没有找到答案") and "人工客服" in first.text
     second = await answerer.answer(
         Question("demo", "你们老板是谁啊", "zh", last_bot_text=first.text), deadline=_deadline()
     )
@@ -144,8 +146,67 @@ async def test_a_paraphrase_is_answered_from_its_section_not_one_that_shares_a_w
         ("给我讲个笑话", "zh"),
     ],
 )
-async def test_an_off_topic_question_gets_a_clarifying_question(
+async def test_an_off_topic_question_gets_an_honest_i_dont_know(
     make_answerer, scripted, text: str, language: str
 ) -> None:
     answer = await make_answerer().answer(Question("demo", text, language, personal=True), deadline=_deadline())
     assert answer.source == ReplySource.REPLY_SOURCE_TEMPLATE and not answer.handoff
+    assert answer.text == not_known(language) and not answer.citations
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("Do you ship to Canada?", "en"), ("能寄到加拿大吗？", "zh"), ("你们卖汽车吗", "zh")]
+)
+async def test_a_question_next_to_a_passage_is_not_answered_from_it(
+    make_answerer, scripted, text: str, language: str
+) -> None:
+    # Each scores close to a shipping passage; answering with the fee would answer another question.
+    answer = await make_answerer().answer(Question("demo", text, language, personal=True), deadline=_deadline())
+    assert answer.text == not_known(language)
+    assert ("colleague" in answer.text) if language == "en" else ("人工客服" in answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "draft"),
+    [
+        ("What is the minimum order for free shipping?", "The minimum order for free shipping is 10."),
+        ("When will I get my refund?", "Refunds go back to your original payment method within 3-5 days."),
+        ("How long is the price guarantee in the 618 sale?", "Price protection lasts 90 days during 618."),
+    ],
+    ids=["number-of-another-clause", "days-not-business-days", "number-from-nowhere"],
+)
+async def test_a_draft_stating_a_fact_its_claim_does_not_hold_falls_back_to_the_passage(
+    make_answerer, scripted, question: str, draft: str
+) -> None:
+    # Every word of these drafts is in the passages: only the claim-level fact check catches them.
+    answer = await make_answerer(scripted(draft)).answer(
+        Question("demo", question, "en", personal=True), deadline=_deadline()
+    )
+    assert answer.source == ReplySource.REPLY_SOURCE_EXTRACTIVE and draft not in answer.text
+    assert answer.citations and answer.citations[0]["title"]
+
+
+async def test_the_prompt_carries_recent_turns_slots_and_a_chinese_system_prompt_for_chinese(
+    make_answerer, scripted
+) -> None:
+    model = scripted("unused")
+    model.languages = frozenset({"zh", "en"})
+    history = (PastTurn(False, "我想退货"), PastTurn(True, "请提供您的订单号。"), PastTurn(False, "退货运费谁出？"))
+    await make_answerer(model).answer(
+        Question("demo", "退货运费谁出？", "zh", personal=True, history=history, slots=(("order_id", "SB1003"),)),
+        deadline=_deadline(),
+    )
+    system, *turns, user = model.prompts[0]
+    assert "只根据编号的资料回答" in system.content
+    assert [(t.role, t.content) for t in turns] == [("user", "我想退货"), ("assistant", "请提供您的订单号。")]
+    assert "order_id=SB1003" in user.content and user.content.endswith("问题：退货运费谁出？")
+
+
+async def test_the_cache_keeps_neutral_answers_so_a_calm_customer_gets_no_apology(make_answerer, scripted) -> None:
+    answerer = make_answerer()
+    angry = await answerer.answer(
+        Question("demo", "发货要多久？", "zh", emotion=EmotionLabel.EMOTION_LABEL_ANGRY), deadline=_deadline()
+    )
+    calm = await answerer.answer(Question("demo", "发货要多久？", "zh"), deadline=_deadline())
+    assert angry.text.startswith("非常抱歉") and calm.cache_hit
+    assert not calm.text.startswith("非常抱歉") and angry.text.endswith(calm.text)

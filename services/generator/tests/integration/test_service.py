@@ -25,6 +25,7 @@ from switchboard.core.contracts import (
 from switchboard.core.topics import REPLY_DECIDED, REPLY_READY
 from switchboard.generator.service import DecisionHandler, GeneratorServicer
 from switchboard.generator.settings import FallbackSettings
+from switchboard.generator.style import not_known
 
 
 def _decision(
@@ -80,11 +81,11 @@ async def test_other_decisions_are_left_to_other_services(make_answerer, kafka_h
     await kafka_harness.expect_none(replies.name, within_s=1.5)
 
 
-async def test_after_a_clarifying_question_an_unclear_question_goes_to_a_human(
+async def test_after_the_offer_of_a_colleague_an_unanswerable_question_goes_to_a_human(
     make_answerer, kafka_harness, private_topic
 ) -> None:
     handler, replies, decisions = await _handler(make_answerer, kafka_harness, private_topic)
-    asked = Turn(speaker=Turn.SPEAKER_BOT, text="Sorry, I'm not sure I understood. Is your question about returns?")
+    asked = Turn(speaker=Turn.SPEAKER_BOT, text=not_known("en"))
     await handler(_decision("tell me about your boss", Language.LANGUAGE_EN, history=[asked]))
     [handoff] = await kafka_harness.expect(decisions, 1)
     [reply] = await kafka_harness.expect(replies, 1)

@@ -3,12 +3,13 @@
 Order of preference: a cached answer; a model answer that passes the support check (every claim
 backed by the retrieved passages) and the output checks; the best passage itself, framed by a
 template (always correct, and the path for languages the model does not write well, e.g. Chinese
-with the default English-only model); a clarifying question when nothing relevant is found; and a
-handoff when the customer was already asked to clarify.
+with the default English-only model); a plain "I don't know, shall I get a colleague" when no passage
+answers; and a handoff when nothing answers right after that offer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,8 +21,11 @@ from prometheus_client import Counter
 from switchboard.core.contracts import ReplySource
 from switchboard.core.logs import get_logger
 from switchboard.generator import style as phrasing
+from switchboard.generator.answerability import answerable
 from switchboard.generator.cache import AnswerCache, CachedAnswer
-from switchboard.generator.llm import ChatMessage, TextGenerator
+from switchboard.generator.conversation import PastTurn, prompt_messages
+from switchboard.generator.grounding import Evidence, ungrounded_claims
+from switchboard.generator.llm import TextGenerator
 from switchboard.generator.llm.errors import ModelBusyError
 from switchboard.generator.retrieval import Hit, Retriever
 from switchboard.generator.safety import blocked_topic, check_output, looks_like_injection, redact, strip_invisible
@@ -45,6 +49,8 @@ class Question:
     emotion: int = 0
     last_bot_text: str = ""
     personal: bool = False
+    history: tuple[PastTurn, ...] = ()
+    slots: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +117,11 @@ class Answerer:
         if not question.personal:
             cached = await self._cache.get(question.tenant_id, version, language, text)
             if cached is not None:
-                return self._finish("cache", Answer(cached.text, cached.source, cached.citations, cache_hit=True))
+                neutral = Answer(cached.text, cached.source, cached.citations, cache_hit=True)
+                return self._finish("cache", _in_tone(neutral, question))
         hits = await self._retriever.search(question.tenant_id, text, language)
-        if not hits or hits[0].relevance < self._policy.min_retrieval_score:
-            return self._unclear(question, hits)
+        if not hits or not self._answers(question.tenant_id, text, hits[0]):
+            return self._not_known(question)
         hits = _prefer_language(hits, language, self._policy.same_document_margin)
         answer = None
         if self._model is not None and language in self._model.languages and time.monotonic() < deadline:
@@ -125,7 +132,12 @@ class Answerer:
             await self._cache.put(
                 question.tenant_id, version, language, text, CachedAnswer(answer.text, answer.source, answer.citations)
             )
-        return answer
+        return _in_tone(answer, question)
+
+    def _answers(self, tenant_id: str, text: str, best: Hit) -> bool:
+        if best.relevance < self._policy.min_retrieval_score:
+            return False
+        return answerable(text, f"{best.title} {best.text}", self._retriever.knowledge_text(tenant_id))
 
     async def _generate(
         self,
@@ -138,7 +150,14 @@ class Answerer:
     ) -> Answer | None:
         system = phrasing.system_prompt(style, question.language, self._canary)
         passages = "\n".join(f"[{i + 1}] {hit.title}: {hit.text}" for i, hit in enumerate(hits))
-        messages = [ChatMessage("system", system), ChatMessage("user", f"Passages:\n{passages}\n\nQuestion: {text}")]
+        messages = prompt_messages(
+            system,
+            passages,
+            text,
+            language=question.language,
+            history=[PastTurn(turn.bot, redact(turn.text)) for turn in question.history],
+            slots=[(name, redact(value)) for name, value in question.slots],
+        )
         parts: list[str] = []
         try:
             async for delta in self._model.stream(
@@ -169,8 +188,11 @@ class Answerer:
         if not self._supported(draft, hits):
             log.info("generator.model.unsupported", tenant_id=question.tenant_id)
             return None
-        answer = phrasing.empathy(question.emotion, question.language) + draft
-        return self._finish("generated", Answer(answer, ReplySource.REPLY_SOURCE_GENERATED, _citations(hits)))
+        unfounded = ungrounded_claims(draft, [Evidence(hit.title, hit.text) for hit in hits])
+        if unfounded:
+            log.info("generator.model.ungrounded", tenant_id=question.tenant_id, claims=len(unfounded))
+            return None
+        return self._finish("generated", Answer(draft, ReplySource.REPLY_SOURCE_GENERATED, _citations(hits)))
 
     def _supported(self, draft: str, hits: Sequence[Hit]) -> bool:
         evidence = " ".join(f"{hit.title} {hit.text}" for hit in hits)
@@ -188,21 +210,19 @@ class Answerer:
             close = best.score - other.score <= self._policy.same_document_margin
             if close and other.source.split("#", 1)[0] == document:
                 body = f"{body} {other.text}"
-        text = phrasing.empathy(question.emotion, question.language) + phrasing.extractive(
-            question.language, best.title, body
-        )
+        text = phrasing.extractive(question.language, best.title, body)
         return self._finish("extractive", Answer(text, ReplySource.REPLY_SOURCE_EXTRACTIVE, _citations(hits[:1])))
 
-    def _unclear(self, question: Question, hits: Sequence[Hit]) -> Answer:
-        if question.last_bot_text.startswith(phrasing.CLARIFY_MARKERS):
+    def _not_known(self, question: Question) -> Answer:
+        """Says plainly that the knowledge base holds no answer and offers a colleague; a second question
+        that finds nothing either, right after that offer, goes to a human."""
+        if question.last_bot_text.startswith(phrasing.NOT_KNOWN_MARKERS):
             return self._finish(
                 "handoff",
                 Answer(phrasing.handing_over(question.language), ReplySource.REPLY_SOURCE_SYSTEM, handoff=True),
             )
-        topics = _topics(hits, question.language) or self._retriever.topics(question.tenant_id, question.language)[:4]
         return self._finish(
-            "clarify",
-            Answer(phrasing.clarifying_question(question.language, topics), ReplySource.REPLY_SOURCE_TEMPLATE),
+            "not_known", Answer(phrasing.not_known(question.language), ReplySource.REPLY_SOURCE_TEMPLATE)
         )
 
     @staticmethod
@@ -211,21 +231,18 @@ class Answerer:
         return answer
 
 
+def _in_tone(answer: Answer, question: Question) -> Answer:
+    """The answer with the opening that suits this customer's emotion; the cache holds neutral answers."""
+    opening = phrasing.empathy(question.emotion, question.language)
+    return dataclasses.replace(answer, text=opening + answer.text) if opening else answer
+
+
 def _prefer_language(hits: Sequence[Hit], language: str, margin: float) -> list[Hit]:
     """Puts the best passage in the customer's language first when it is about as good as the best."""
     same = [hit for hit in hits if hit.language == language]
     if same and hits[0].score - same[0].score <= margin * 2:
         return [*same, *(hit for hit in hits if hit.language != language)]
     return list(hits)
-
-
-def _topics(hits: Sequence[Hit], language: str) -> list[str]:
-    titles: list[str] = []
-    for hit in hits:
-        topic = hit.title.split(" / ", 1)[0]
-        if hit.language == language and topic not in titles:
-            titles.append(topic)
-    return titles
 
 
 def _citations(hits: Sequence[Hit]) -> list[dict[str, object]]:

@@ -21,6 +21,7 @@ from prometheus_client import Counter
 
 from switchboard.core.numerals import ZH_NUMERALS, zh_numeral
 from switchboard.generator.embedding import Embedder
+from switchboard.generator.numbers import english_numbers
 from switchboard.generator.vectors import VectorStore
 
 CACHE_LOOKUPS = Counter("switchboard_generator_cache_lookups_total", "Semantic cache lookups", ["outcome"])
@@ -37,23 +38,12 @@ _NEGATION_ZH = re.compile(r"不|没|別|别|无法|未|非|勿")
 _UNIT_EN = re.compile(r"\b(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
 _UNIT_ZH = re.compile(r"分钟|小时|天|日|周|星期|礼拜|月|年")
 _ZH_NUMBER = re.compile(f"[{ZH_NUMERALS}]+")
-_EN_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_EN_TENS = {word: 20 + 10 * index for index, word in enumerate(_TENS_WORDS)}
-_EN_NUMBER = re.compile(
-    rf"\b(?:({'|'.join(_EN_TENS)})(?:[- ]({'|'.join(list(_EN_UNITS)[1:10])}))?|({'|'.join(_EN_UNITS)}))\b",
-    re.IGNORECASE,
-)
 
 
 def signature(question: str) -> str:
     """What must match exactly for two questions to share an answer."""
     text = question.translate(_APOSTROPHES)
-    normalised = _EN_NUMBER.sub(_english_number, _ZH_NUMBER.sub(_chinese_number, text))
+    normalised = english_numbers(_ZH_NUMBER.sub(_chinese_number, text))
     numbers = sorted(_NUMBER.findall(normalised))
     orders = sorted(match.upper() for match in _ORDER_ID.findall(text))
     units = sorted({unit.lower() for unit in _UNIT_EN.findall(text)} | set(_UNIT_ZH.findall(text)))
@@ -64,14 +54,6 @@ def signature(question: str) -> str:
 def _chinese_number(match: re.Match[str]) -> str:
     """A run of Chinese numerals as digits, set apart: 三十 → 30, 十五 → 15, 一百零五 → 105, 二零二四 → 2024."""
     return f" {zh_numeral(match.group())} "
-
-
-def _english_number(match: re.Match[str]) -> str:
-    """Spelled-out English numbers up to ninety-nine as digits: seven → 7, twenty-five → 25."""
-    tens, unit, single = match.groups()
-    if single:
-        return str(_EN_UNITS[single.lower()])
-    return str(_EN_TENS[tens.lower()] + (_EN_UNITS[unit.lower()] if unit else 0))
 
 
 def _drop_fixed_phrases(question: str) -> str:

@@ -37,6 +37,10 @@ class KnowledgeBase:
     version: str
     passages: tuple[Passage, ...]
 
+    @property
+    def text(self) -> str:
+        return "\n".join(f"{p.title} {p.text}" for p in self.passages)
+
     def in_language(self, language: str) -> tuple[Passage, ...]:
         return tuple(p for p in self.passages if p.language == language)
 

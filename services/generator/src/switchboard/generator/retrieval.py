@@ -60,14 +60,9 @@ class Retriever:
     def version(self, tenant_id: str) -> str:
         return self._bases[tenant_id].version
 
-    def topics(self, tenant_id: str, language: str) -> list[str]:
-        """The knowledge base's document titles in one language, in file order."""
-        titles: list[str] = []
-        for passage in self._bases[tenant_id].in_language(language):
-            topic = passage.title.split(" / ", 1)[0]
-            if topic not in titles:
-                titles.append(topic)
-        return titles
+    def knowledge_text(self, tenant_id: str) -> str:
+        """Every passage's title and text, for checks of what the knowledge base mentions at all."""
+        return self._bases[tenant_id].text
 
     def knows(self, tenant_id: str) -> bool:
         return tenant_id in self._bases

@@ -15,10 +15,11 @@ import grpc
 
 from switchboard.api.generator.v1 import generator_service_pb2 as pb
 from switchboard.api.generator.v1 import generator_service_pb2_grpc as pb_grpc
-from switchboard.core.contracts import Citation, Language, ReplyDecided, Turn
+from switchboard.core.contracts import Citation, ReplyDecided, Turn
 from switchboard.core.logs import get_logger
 from switchboard.core.topics import REPLY_DECIDED, REPLY_READY, Topic
 from switchboard.generator.answering import Answer, Answerer, Question
+from switchboard.generator.conversation import PastTurn
 from switchboard.generator.replies import answer_language, fallback_answer, handoff_decision, reply_ready
 from switchboard.generator.settings import FallbackSettings
 
@@ -39,6 +40,10 @@ def question_of(decision: ReplyDecided) -> Question:
         emotion=generate.emotion.label,
         last_bot_text=last_bot,
         personal=generate.personal,
+        history=tuple(
+            PastTurn(turn.speaker != Turn.SPEAKER_CUSTOMER, turn.text) for turn in generate.history if turn.text
+        ),
+        slots=tuple(sorted(generate.slots.items())),
     )
 
 
@@ -127,7 +132,3 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             cache_hit=answer.cache_hit,
             citations=[Citation(**citation) for citation in answer.citations],
         )
-
-
-def language_enum(language: str) -> int:
-    return Language.LANGUAGE_ZH if language == "zh" else Language.LANGUAGE_EN

@@ -6,7 +6,7 @@ import re
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     [
         "a",
         "an",
@@ -75,7 +75,7 @@ def language_of(text: str) -> str:
 def content_tokens(text: str) -> set[str]:
     """Chinese character bigrams (and single characters of one-character runs) plus English content words."""
     lowered = text.lower()
-    tokens = {word for word in _WORD.findall(lowered) if word not in _STOPWORDS}
+    tokens = {word for word in _WORD.findall(lowered) if word not in STOPWORDS}
     for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", lowered):
         if len(run) == 1:
             tokens.add(run)

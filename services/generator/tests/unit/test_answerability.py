@@ -1,0 +1,40 @@
+"""The answer gate's key-term checks: names the knowledge base lacks, Chinese questions sharing nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.generator.answerability import answerable, unknown_names
+
+KNOWLEDGE = (
+    "Shipping / Shipping fees Shipping is free for orders over ¥99; otherwise it costs ¥10. "
+    "Shipping / Dispatch times Orders placed before 16:00 (Beijing time) ship the same day. "
+    "配送 / 运费 订单满99元包邮，不满99元收取运费10元。 退货 / 7天无理由退货 签收后7天内可以退货。"
+)
+FEE_EN = "Shipping / Shipping fees Shipping is free for orders over ¥99; otherwise it costs ¥10."
+FEE_ZH = "配送 / 运费 订单满99元包邮，不满99元收取运费10元。"
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [("Do you ship to Canada?", FEE_EN), ("能寄到加拿大吗？", FEE_ZH), ("你们卖汽车吗", FEE_ZH)],
+)
+def test_questions_the_knowledge_base_cannot_answer_are_not_answerable(question: str, passage: str) -> None:
+    assert not answerable(question, passage, KNOWLEDGE)
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("How much is delivery?", FEE_EN),
+        ("Do orders placed in Beijing ship today?", FEE_EN),
+        ("买多少钱可以免邮费？", FEE_ZH),
+        ("不喜欢可以退吗？", "退货 / 7天无理由退货 签收后7天内可以退货。"),
+    ],
+)
+def test_paraphrased_questions_stay_answerable(question: str, passage: str) -> None:
+    assert answerable(question, passage, KNOWLEDGE)
+
+
+def test_unknown_names_lists_what_the_knowledge_base_never_mentions() -> None:
+    assert unknown_names("Do you deliver to New York or Beijing?", KNOWLEDGE) == ["new york"]

@@ -10,24 +10,21 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from switchboard.core.language import DEFAULT_LANGUAGE, SUPPORTED, Code
 from switchboard.core.settings import PYDANTIC_V2, MongoSettings
 
 TENANT_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-LANGUAGES = ("zh", "en")
 HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class TenantError(ValueError):
     """A tenant file is missing or invalid; the message names the file and the field."""
-
-
-Language = Literal["zh", "en"]
 
 
 class AgentHours(BaseModel, extra="forbid"):
@@ -45,9 +42,9 @@ class Tenant(BaseModel, extra="forbid"):
     """One tenant's identity and service settings."""
 
     id: str
-    name: dict[Language, str]
-    languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES))
-    default_language: Language = "zh"
+    name: dict[Code, str]
+    languages: list[Code] = Field(default_factory=lambda: list(SUPPORTED))
+    default_language: Code = DEFAULT_LANGUAGE
     timezone: str = "Asia/Shanghai"
     agent_hours: AgentHours = AgentHours()
     channels: Channels = Channels()

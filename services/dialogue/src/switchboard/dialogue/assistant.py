@@ -24,10 +24,10 @@ from switchboard.core.contracts import (
     Channel,
     EmotionLabel,
     HandoffEvent,
-    Language,
     MessageUnderstood,
     conversation_key,
 )
+from switchboard.core.language import SUPPORTED, from_wire
 from switchboard.core.logs import get_logger
 from switchboard.dialogue.action_runner import InProcessActionEndpoint, start_turn
 from switchboard.dialogue.decisions import DecisionSettings, Output, render_turn
@@ -39,7 +39,6 @@ log = get_logger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_ENTITY = "language"
-_LANGUAGE_CODES = {Language.LANGUAGE_ZH: "zh", Language.LANGUAGE_EN: "en"}
 
 
 def quiet_rasa(*, own_logging: bool) -> None:
@@ -82,8 +81,8 @@ def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
         if entity.group:
             item["group"] = entity.group
         entities.append(item)
-    language = _LANGUAGE_CODES.get(understanding.language)
-    if language:
+    language = from_wire(understanding.language)
+    if language in SUPPORTED:
         # Mixed or unknown language keeps the conversation's language.
         entities.append({"entity": LANGUAGE_ENTITY, "value": language, "extractor": "switchboard-dialogue"})
     return {

@@ -20,7 +20,6 @@ from switchboard.core.contracts import (
     GenerateDecision,
     HandoffDecision,
     HandoffReason,
-    Language,
     MessageUnderstood,
     QuickReply,
     ReplyDecided,
@@ -30,6 +29,7 @@ from switchboard.core.contracts import (
     Turn,
     caused_envelope,
 )
+from switchboard.core.language import reply_language, to_wire
 
 # Slots that are bookkeeping, not context worth handing to the generator.
 _INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "order_items", "offered_handoff"}
@@ -64,10 +64,6 @@ class Output:
         return cls(kind, message)
 
 
-def language_enum(code: str | None) -> int:
-    return Language.LANGUAGE_EN if code == "en" else Language.LANGUAGE_ZH
-
-
 def decided_step(index: int) -> str:
     """The first decision of a turn keeps the plain step name; later ones are numbered."""
     return "dialogue.decided" if index == 0 else f"dialogue.decided.{index}"
@@ -81,7 +77,7 @@ def render_turn(
 ) -> list[Output]:
     """The events to publish for the bot utterances among ``new_events``, in order."""
     utterances = [item for item in new_events if isinstance(item, BotUttered)]
-    language = language_enum(tracker.get_slot("language"))
+    language = to_wire(reply_language(tracker.get_slot("language")))
     kinds = [_kind(item) for item in utterances]
     # The customer sees one reply per template and one per generate decision, in this order.
     reply_count = sum(1 for kind in kinds if kind in ("generate", "template"))

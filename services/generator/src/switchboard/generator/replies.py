@@ -8,31 +8,26 @@ from switchboard.core.contracts import (
     Citation,
     HandoffDecision,
     HandoffReason,
-    Language,
     ReplyDecided,
     ReplyReady,
     ReplySource,
     caused_envelope,
 )
+from switchboard.core.language import detect, from_wire, reply_language, to_wire
 from switchboard.generator.answering import Answer
 from switchboard.generator.settings import FallbackSettings
 
 
 def answer_language(decision: ReplyDecided) -> str:
-    """``zh`` or ``en``: NLU's reading first, else the text itself (mixed text counts as Chinese)."""
-    from switchboard.generator.text import language_of
-
-    if decision.language in (Language.LANGUAGE_ZH, Language.LANGUAGE_MIXED):
-        return "zh"
-    if decision.language == Language.LANGUAGE_EN:
-        return "en"
-    return language_of(decision.generate.question)
+    """``zh`` or ``en``: NLU's reading first, else the question itself (mixed text counts as Chinese)."""
+    reading = from_wire(decision.language) or detect(decision.generate.question).dominant
+    return reply_language(reading)
 
 
 def reply_ready(decision: ReplyDecided, answer: Answer) -> ReplyReady:
     """The reply for ``decision``. Its id depends only on the decision, so a fallback and a late answer
     (or a redelivery) can never become two replies: the outbox keeps the first."""
-    language = Language.LANGUAGE_ZH if answer_language(decision) == "zh" else Language.LANGUAGE_EN
+    language = to_wire(answer_language(decision))
     reply = ReplyReady(
         envelope=caused_envelope(decision.envelope, "generator.reply"),
         text=answer.text,

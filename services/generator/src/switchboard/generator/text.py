@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(
     [
@@ -58,18 +57,6 @@ STOPWORDS = frozenset(
         "any",
     ]
 )
-
-
-def cjk_ratio(text: str) -> float:
-    letters = [char for char in text if char.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for char in letters if _CJK.match(char)) / len(letters)
-
-
-def language_of(text: str) -> str:
-    """``zh`` when a third or more of the letters are Chinese characters, else ``en``."""
-    return "zh" if cjk_ratio(text) >= 0.3 else "en"
 
 
 def content_tokens(text: str) -> set[str]:

@@ -15,14 +15,14 @@ import grpc
 
 from switchboard.api.generator.v1 import generator_service_pb2 as pb
 from switchboard.api.generator.v1 import generator_service_pb2_grpc as pb_grpc
-from switchboard.core.contracts import Emotion, EmotionLabel, GenerateDecision, Language, Turn
+from switchboard.core.contracts import Emotion, EmotionLabel, GenerateDecision, Turn
+from switchboard.core.language import to_wire
 from switchboard.core.logs import get_logger
 from switchboard.handoff.settings import AssistSettings
 
 log = get_logger(__name__)
 
 SPEAKERS = {"customer": Turn.SPEAKER_CUSTOMER, "bot": Turn.SPEAKER_BOT, "agent": Turn.SPEAKER_AGENT}
-LANGUAGES = {"zh": Language.LANGUAGE_ZH, "en": Language.LANGUAGE_EN}
 
 
 class Assist:
@@ -66,7 +66,7 @@ class Assist:
             tenant_id=tenant_id,
             conversation_id=conversation_id,
             context=context,
-            language=LANGUAGES.get(language, Language.LANGUAGE_UNSPECIFIED),
+            language=to_wire(language),
             max_new_tokens=96,
         )
         try:

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from switchboard.core.contracts import Channel, HandoffReason, Language, ReplyDecided
+from switchboard.core.contracts import Channel, HandoffReason, ReplyDecided
+from switchboard.core.language import from_wire, reply_language
 from switchboard.core.tenants import Tenant
 from switchboard.handoff.errors import HandoffConfigError
 
 REASON_PREFIX = "HANDOFF_REASON_"
 CHANNEL_NAMES = {Channel.CHANNEL_WEB: "web", Channel.CHANNEL_WECHAT: "wechat", Channel.CHANNEL_VOICE: "voice"}
-LANGUAGE_NAMES = {Language.LANGUAGE_ZH: "zh", Language.LANGUAGE_EN: "en", Language.LANGUAGE_MIXED: "zh"}
 
 
 class ReasonRule(BaseModel, extra="forbid"):
@@ -102,7 +102,8 @@ def evaluate(rules: HandoffRules, decided: ReplyDecided) -> Escalation | None:
         reasons=tuple(enabled),
         queue=rules.queue_for(handoff.topic),
         priority=priorities[0] + 5 * (len(priorities) - 1),
-        language=LANGUAGE_NAMES.get(language, ""),
+        # Empty when unknown: the service then uses the tenant default.
+        language=reply_language(from_wire(language)) if language else "",
         channel=CHANNEL_NAMES.get(decided.envelope.channel, ""),
         topic=handoff.topic,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
+from switchboard.core.language import DEFAULT_LANGUAGE, Code
 from switchboard.core.tenants import TENANT_ID
 from switchboard.ingest.errors import ChannelConfigError
 
@@ -52,7 +53,7 @@ class ChannelConfig(BaseModel):
     """One tenant's channels; a channel left out is switched off for that tenant."""
 
     tenant_id: str
-    default_language: str = "zh"
+    default_language: Code = DEFAULT_LANGUAGE
     web: WebConfig | None = None
     wechat: WeChatConfig | None = None
     voice: VoiceConfig | None = None
@@ -79,7 +80,7 @@ def load_channels(path: Path) -> ChannelConfig:
         raise ChannelConfigError(f"{path}: cannot read: {error}") from error
     if not isinstance(raw, dict):
         raise ChannelConfigError(f"{path}: expected a mapping at the top level")
-    default_language = "zh"
+    default_language: Code = DEFAULT_LANGUAGE
     if (path.parent / "tenant.yaml").exists():
         from switchboard.core.tenants import TenantError, load_tenant
 

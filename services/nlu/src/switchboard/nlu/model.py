@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from switchboard.core.contracts import Emotion, Entity, IntentScore, Understanding
-from switchboard.nlu import language
+from switchboard.core.language import detect
 from switchboard.nlu.calibration import Acceptance, Calibration, choose_accept, choose_threshold, held_out
 from switchboard.nlu.emotion import EmotionReader
 from switchboard.nlu.encoders import get_encoder
@@ -212,7 +212,7 @@ class NluModel(RebuiltOnLoad):
             intent_ranking=scores,
             entities=[_entity(found) for found in self.entities(item)],
             emotion=Emotion(label=reading.proto_label, score=reading.score),
-            language=language.detect(item.text, item.language_hint),
+            language=detect(item.text, item.language_hint).wire,
             model_version=self.version,
         )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from prometheus_client import Histogram
 
 from switchboard.core.contracts import Understanding
-from switchboard.nlu import language
+from switchboard.core.language import detect
 from switchboard.nlu.errors import InvalidInputError
 from switchboard.nlu.model import ParseInput
 from switchboard.nlu.registry import ModelRegistry
@@ -41,7 +41,7 @@ def check_text(text: str, max_chars: int) -> str:
 
 def empty_reading(language_hint: str) -> Understanding:
     """The reading of a message without text (DTMF only, an attachment): its language, nothing else."""
-    return Understanding(language=language.detect("", language_hint))
+    return Understanding(language=detect("", language_hint).wire)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from switchboard.core.contracts import Understanding
-from switchboard.nlu import language
+from switchboard.core.language import from_wire
 from switchboard.nlu.emotion import PROTO_LABELS
 
 _EMOTION_NAMES = {proto: name for name, proto in PROTO_LABELS.items()}
@@ -35,6 +35,6 @@ def to_rasa(text: str, understanding: Understanding) -> dict[str, Any]:
             "label": _EMOTION_NAMES.get(understanding.emotion.label, "neutral"),
             "score": _score(understanding.emotion.score),
         },
-        "language": language.code(understanding.language),
+        "language": from_wire(understanding.language),
         "model_version": understanding.model_version,
     }

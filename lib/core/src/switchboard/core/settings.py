@@ -6,10 +6,17 @@ dialogue environment, where Rasa 3.6 pins pydantic 1):
 
     class Settings(ServiceSettings, env_prefix="NLU_", env_nested_delimiter="__", extra="forbid"):
         grpc: GrpcSettings = GrpcSettings(port=50051)
+
+An environment variable with the service's prefix that names no field (``NLU_KAFKA__BOOTSTRAP_SERVER``
+for ``NLU_KAFKA__BOOTSTRAP_SERVERS``) is an error, not silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+import typing
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
@@ -33,6 +40,8 @@ __all__ = [
     "SecretStr",
     "ServiceSettings",
     "TelemetrySettings",
+    "UnknownSettingError",
+    "known_variables",
     "load_settings",
     "public_dump",
 ]
@@ -89,8 +98,34 @@ class LogSettings(BaseModel):
     format: Literal["json", "console"] = "json"
 
 
+class UnknownSettingError(ValueError):
+    """Environment variables carry the settings prefix but name no setting (a typo, or a removed one)."""
+
+    def __init__(self, unknown: list[str], known: list[str]) -> None:
+        self.unknown = unknown
+        self.known = known
+        named = ", ".join(f"{name}{_did_you_mean(name, known)}" for name in unknown)
+        super().__init__(
+            f"unknown setting{'s' if len(unknown) > 1 else ''} {named}; "
+            f"the variables this service reads are: {', '.join(known)}"
+        )
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 class ServiceSettings(BaseSettings):
-    """Fields every service has; subclasses add theirs and set ``env_prefix``."""
+    """Fields every service has; subclasses add theirs and set ``env_prefix``.
+
+    Building one raises :class:`UnknownSettingError` when the environment holds a prefixed
+    variable that names no field, top-level or nested.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        reject_unknown_variables(type(self), os.environ)
+        super().__init__(**values)
 
     kafka: KafkaSettings = KafkaSettings()
     mongo: MongoSettings = MongoSettings()
@@ -98,6 +133,48 @@ class ServiceSettings(BaseSettings):
     telemetry: TelemetrySettings = TelemetrySettings()
     log: LogSettings = LogSettings()
     drain_timeout_s: float = Field(20.0, gt=0, description="how long SIGTERM waits for work in flight")
+
+
+def reject_unknown_variables(cls: type[BaseModel], environ: Mapping[str, str]) -> None:
+    """Raises :class:`UnknownSettingError` for prefixed variables in ``environ`` that ``cls`` does not read."""
+    prefix = _config(cls, "env_prefix").upper()
+    if not prefix:
+        return
+    known = known_variables(cls)
+    unknown = sorted(name.upper() for name in environ if name.upper().startswith(prefix) and name.upper() not in known)
+    if unknown:
+        raise UnknownSettingError(unknown, sorted(known))
+
+
+def known_variables(cls: type[BaseModel]) -> set[str]:
+    """Every environment variable ``cls`` reads: one per field, and one per field of a nested model."""
+    prefix = _config(cls, "env_prefix").upper()
+    delimiter = _config(cls, "env_nested_delimiter")
+    return {prefix + "".join(path).upper() for path in _field_paths(cls, delimiter)}
+
+
+def _field_paths(model: type[BaseModel], delimiter: str) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for name, annotation in _field_types(model).items():
+        paths.append((name,))
+        nested = _nested_model(annotation)
+        if nested is not None and delimiter:
+            paths += [(name, delimiter, *inner) for inner in _field_paths(nested, delimiter)]
+    return paths
+
+
+def _field_types(model: type[BaseModel]) -> dict[str, Any]:
+    if PYDANTIC_V2:
+        return {name: field.annotation for name, field in model.model_fields.items()}
+    return {name: field.outer_type_ for name, field in model.__fields__.items()}
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside ``annotation`` (itself, or the model of an optional), if any."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def public_dump(settings: BaseModel) -> dict[str, Any]:
@@ -122,8 +199,10 @@ def load_settings(cls: type[ServiceSettings]) -> ServiceSettings:
 
     try:
         return cls()
+    except UnknownSettingError as error:
+        raise SystemExit(f"invalid configuration for {cls.__module__}.{cls.__name__}: {error}") from None
     except ValidationError as error:
-        prefix = _env_prefix(cls)
+        prefix = _config(cls, "env_prefix")
         lines = [f"invalid configuration for {cls.__module__}.{cls.__name__} (environment prefix {prefix}):"]
         for item in error.errors():
             path = "__".join(str(part) for part in item["loc"]).upper()
@@ -131,7 +210,7 @@ def load_settings(cls: type[ServiceSettings]) -> ServiceSettings:
         raise SystemExit("\n".join(lines)) from None
 
 
-def _env_prefix(cls: type[ServiceSettings]) -> str:
-    if PYDANTIC_V2:
-        return str(cls.model_config.get("env_prefix", ""))
-    return str(getattr(cls.__config__, "env_prefix", ""))
+def _config(cls: type[BaseModel], key: str) -> str:
+    """A settings class's configuration value (``env_prefix``, ``env_nested_delimiter``), "" when unset."""
+    value = cls.model_config.get(key) if PYDANTIC_V2 else getattr(getattr(cls, "__config__", None), key, None)
+    return str(value or "")

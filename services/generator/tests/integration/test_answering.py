@@ -6,14 +6,19 @@ grounded answers pass, unsupported or unsafe drafts fall back to the passage its
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
 
 from switchboard.core.contracts import EmotionLabel, ReplySource
-from switchboard.generator.answering import Question
+from switchboard.generator.answering import Answerer, Question
+from switchboard.generator.cache import AnswerCache
 from switchboard.generator.conversation import PastTurn
+from switchboard.generator.retrieval import Retriever
 from switchboard.generator.style import not_known
+
+from .conftest import REPO
 
 
 def _deadline(seconds: float = 60) -> float:
@@ -210,3 +215,31 @@ async def test_the_cache_keeps_neutral_answers_so_a_calm_customer_gets_no_apolog
     calm = await answerer.answer(Question("demo", "发货要多久？", "zh"), deadline=_deadline())
     assert angry.text.startswith("非常抱歉") and calm.cache_hit
     assert not calm.text.startswith("非常抱歉") and angry.text.endswith(calm.text)
+
+
+async def test_a_short_follow_up_is_answered_from_the_previous_questions_topic(make_answerer, scripted) -> None:
+    history = (PastTurn(False, "收到退款要多久？"), PastTurn(True, "退款将在3-5个工作日内原路退回。"))
+    alone = await make_answerer().answer(Question("demo", "那呢？", "zh", personal=True), deadline=_deadline())
+    followed = await make_answerer().answer(
+        Question("demo", "那呢？", "zh", personal=True, history=history), deadline=_deadline()
+    )
+    assert alone.text == not_known("zh")
+    assert followed.citations and followed.citations[0]["source"].startswith("refunds.zh.md")
+
+
+async def test_an_edited_knowledge_file_is_answered_from_at_once(store, embedder, tmp_path) -> None:
+    folder = tmp_path / "kbedit" / "knowledge"
+    shutil.copytree(REPO / "tenants" / "demo" / "knowledge", folder)
+    retriever = Retriever(tmp_path, store, embedder)
+    answerer = Answerer(
+        tenants_dir=tmp_path,
+        retriever=retriever,
+        cache=AnswerCache(store, embedder, similarity=0.97, ttl_s=3600),
+        model=None,
+    )
+    question = Question("kbedit", "运费多少钱？", "zh")
+    before = await answerer.answer(question, deadline=_deadline())
+    fees = folder / "shipping.zh.md"
+    fees.write_text(fees.read_text(encoding="utf-8").replace("99元", "199元"), encoding="utf-8")
+    after = await answerer.answer(question, deadline=_deadline())
+    assert "满99元" in before.text and "满199元" in after.text and not after.cache_hit

@@ -23,7 +23,7 @@ from switchboard.core.logs import get_logger
 from switchboard.generator import style as phrasing
 from switchboard.generator.answerability import answerable
 from switchboard.generator.cache import AnswerCache, CachedAnswer
-from switchboard.generator.conversation import PastTurn, prompt_messages
+from switchboard.generator.conversation import PastTurn, follow_up_query, prompt_messages
 from switchboard.generator.grounding import Evidence, ungrounded_claims
 from switchboard.generator.llm import TextGenerator
 from switchboard.generator.llm.errors import ModelBusyError
@@ -111,8 +111,7 @@ class Answerer:
         if looks_like_injection(cleaned) or blocked_topic(cleaned, style.blocked_topics):
             return self._finish("declined", Answer(phrasing.declined(language), ReplySource.REPLY_SOURCE_TEMPLATE))
         text = redact(cleaned)
-        if not self._retriever.knows(question.tenant_id):
-            await self._retriever.sync(question.tenant_id)
+        await self._retriever.ensure_current(question.tenant_id)
         version = self._retriever.version(question.tenant_id)
         if not question.personal:
             cached = await self._cache.get(question.tenant_id, version, language, text)
@@ -121,7 +120,9 @@ class Answerer:
                 return self._finish("cache", _in_tone(neutral, question))
         hits = await self._retriever.search(question.tenant_id, text, language)
         if not hits or not self._answers(question.tenant_id, text, hits[0]):
-            return self._not_known(question)
+            hits = await self._follow_up_hits(question, text)
+            if not hits:
+                return self._not_known(question)
         hits = _prefer_language(hits, language, self._policy.same_document_margin)
         answer = None
         if self._model is not None and language in self._model.languages and time.monotonic() < deadline:
@@ -133,6 +134,14 @@ class Answerer:
                 question.tenant_id, version, language, text, CachedAnswer(answer.text, answer.source, answer.citations)
             )
         return _in_tone(answer, question)
+
+    async def _follow_up_hits(self, question: Question, text: str) -> list[Hit]:
+        """Hits for a short follow-up ("那要几天呢？") searched together with the customer's previous message."""
+        query = follow_up_query(text, [PastTurn(turn.bot, redact(turn.text)) for turn in question.history])
+        if query is None:
+            return []
+        hits = await self._retriever.search(question.tenant_id, query, question.language)
+        return hits if hits and self._answers(question.tenant_id, query, hits[0]) else []
 
     def _answers(self, tenant_id: str, text: str, best: Hit) -> bool:
         if best.relevance < self._policy.min_retrieval_score:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,6 +10,12 @@ from switchboard.generator.llm import ChatMessage
 
 RECENT_TURNS = 4
 MAX_TURN_CHARS = 300
+# A follow-up leans on the turn before it: "那要几天呢？", "这个呢", "and how long does it take?", "what about that?".
+_FOLLOW_UP = re.compile(
+    r"^(那|那么|这个|那个|它|还有)|呢[？?]?$|^(and|what about|how about|so)\b|\b(it|that|this|they)\b", re.IGNORECASE
+)
+_SHORT_ZH = 12
+_SHORT_EN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +52,16 @@ def prompt_messages(
         body += f"Question: {question}"
     messages.append(ChatMessage("user", body))
     return messages
+
+
+def follow_up_query(question: str, history: Sequence[PastTurn]) -> str | None:
+    """The question completed by the customer's previous message when it is a short follow-up of it, else None."""
+    short = (
+        len(question) <= _SHORT_ZH if re.search(r"[\u4e00-\u9fff]", question) else len(question.split()) <= _SHORT_EN
+    )
+    if not short or not _FOLLOW_UP.search(question.strip()):
+        return None
+    previous = next(
+        (turn.text for turn in reversed(history) if not turn.bot and turn.text.strip() != question.strip()), ""
+    )
+    return f"{previous} {question}" if previous else None

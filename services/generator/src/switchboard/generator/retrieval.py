@@ -48,6 +48,11 @@ class Hit:
     relevance: float
 
 
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    stats = ((path.name, path.stat()) for path in sorted(folder.glob("*.md")))
+    return tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats)
+
+
 class Retriever:
     """Keeps each tenant's index in step with its files and answers searches."""
 
@@ -56,6 +61,7 @@ class Retriever:
         self._store = store
         self._embedder = embedder
         self._bases: dict[str, KnowledgeBase] = {}
+        self._stamps: dict[str, tuple[tuple[str, int, int], ...]] = {}
 
     def version(self, tenant_id: str) -> str:
         return self._bases[tenant_id].version
@@ -64,12 +70,21 @@ class Retriever:
         """Every passage's title and text, for checks of what the knowledge base mentions at all."""
         return self._bases[tenant_id].text
 
-    def knows(self, tenant_id: str) -> bool:
-        return tenant_id in self._bases
+    async def ensure_current(self, tenant_id: str) -> KnowledgeBase:
+        """The tenant's knowledge base, reloaded (and re-indexed when its content hash changed) as soon as
+        any of its files changes; a look at the files' sizes and times costs microseconds per question."""
+        stamp = await asyncio.to_thread(_stamp, self._folder(tenant_id))
+        if tenant_id not in self._bases or self._stamps.get(tenant_id) != stamp:
+            await self.sync(tenant_id)
+            self._stamps[tenant_id] = stamp
+        return self._bases[tenant_id]
+
+    def _folder(self, tenant_id: str) -> Path:
+        return self._tenants_dir / tenant_id / "knowledge"
 
     async def sync(self, tenant_id: str) -> KnowledgeBase:
         """Loads the tenant's files and re-indexes them when their version changed."""
-        base = await asyncio.to_thread(load_knowledge_base, tenant_id, self._tenants_dir / tenant_id / "knowledge")
+        base = await asyncio.to_thread(load_knowledge_base, tenant_id, self._folder(tenant_id))
         indexed, count = await asyncio.to_thread(self._store.knowledge_version, tenant_id)
         if indexed != base.version or count != len(base.passages):
             vectors = await self._embedder.passages([f"{p.title}: {p.text}" for p in base.passages])

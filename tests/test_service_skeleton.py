@@ -21,7 +21,6 @@ SKELETON_FILES = (
     "pyproject.toml",
     "README.md",
     ".env.example",
-    "Dockerfile",
     "src/switchboard/{name}/__init__.py",
     "src/switchboard/{name}/__main__.py",
     "src/switchboard/{name}/settings.py",
@@ -42,6 +41,9 @@ def test_service_has_the_common_skeleton(name: str) -> None:
     tests = list((root / "tests").rglob("test_*.py"))
     assert tests, f"services/{name}/tests has no tests"
     assert (REPO / "deploy" / "base" / name / "kustomization.yaml").is_file()
+    assert re.search(rf"^FROM runtime AS {name}$", (REPO / "Dockerfile").read_text(), re.MULTILINE), (
+        f"the Dockerfile has no {name} image stage"
+    )
     assert not (root / "src" / "switchboard" / "__init__.py").exists(), "switchboard is a namespace package"
 
 

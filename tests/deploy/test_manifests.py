@@ -1,4 +1,4 @@
-"""Checks every service's Dockerfile and kustomize base, and the shared components and overlays.
+"""Checks the services' Dockerfile and every kustomize base, and the shared components and overlays.
 
 Reads the files only (pytest and PyYAML, no cluster, no kustomize binary), so it runs anywhere:
 ``python -m pytest --noconftest tests/deploy``.
@@ -20,6 +20,7 @@ DEPLOY = REPO / "deploy"
 BASES = DEPLOY / "base"
 COMPONENTS = DEPLOY / "components"
 LOCAL_OVERLAY = DEPLOY / "overlays" / "local"
+DOCKERFILE = REPO / "Dockerfile"
 
 APP_UID = 10001
 INFRA_CONFIGMAP = "switchboard-infra"
@@ -145,13 +146,25 @@ class Instruction:
         return re.findall(r"--[a-z-]+=\S+", self.args)
 
 
-def dockerfile_stages(service: str) -> list[list[Instruction]]:
-    """The Dockerfile's instructions, one list per stage (continuations joined, comments dropped)."""
-    path = REPO / "services" / service / "Dockerfile"
-    assert path.is_file(), f"services/{service}/Dockerfile is missing"
+@dataclass(frozen=True)
+class Stage:
+    """One FROM of the Dockerfile: what it starts from (an image or an earlier stage) and its instructions."""
+
+    base: str
+    name: str
+    instructions: tuple[Instruction, ...]
+
+    def of(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+
+def dockerfile_stages(service: str) -> list[Stage]:
+    """The Dockerfile's stages as built with ``--build-arg SERVICE=<service>`` (continuations joined,
+    comments dropped, ``${SERVICE}`` substituted)."""
+    assert DOCKERFILE.is_file(), "the Dockerfile is missing at the repository root"
     logical: list[str] = []
     pending = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -160,20 +173,52 @@ def dockerfile_stages(service: str) -> list[list[Instruction]]:
             continue
         logical.append(pending + stripped)
         pending = ""
-    assert not pending, f"services/{service}/Dockerfile ends inside a line continuation"
-    stages: list[list[Instruction]] = []
+    assert not pending, "the Dockerfile ends inside a line continuation"
+    stages: list[tuple[str, str, list[Instruction]]] = []
     for line in logical:
         keyword, _, args = line.partition(" ")
-        instruction = Instruction(keyword.upper(), " ".join(args.split()))
+        args = " ".join(args.split()).replace("${SERVICE}", service)
+        instruction = Instruction(keyword.upper(), args)
         if instruction.keyword == "FROM":
-            stages.append([])
-        assert stages, f"services/{service}/Dockerfile has {keyword} before its first FROM"
-        stages[-1].append(instruction)
-    return stages
+            base, *rest = args.split()
+            stages.append((base, rest[1] if len(rest) == 2 and rest[0].upper() == "AS" else "", []))
+        elif instruction.keyword == "ARG" and not stages:
+            continue
+        assert stages, f"the Dockerfile has {keyword} before its first FROM"
+        stages[-1][2].append(instruction)
+    return [Stage(base, name, tuple(found)) for base, name, found in stages]
 
 
-def instructions(stage: list[Instruction], keyword: str) -> list[Instruction]:
-    return [i for i in stage if i.keyword == keyword]
+def lineage(stages: list[Stage], stage: Stage) -> list[Stage]:
+    """``stage`` and the stages it starts from, the one FROM an image first."""
+    by_name = {s.name: s for s in stages if s.name}
+    chain = [stage]
+    while chain[0].base in by_name:
+        chain.insert(0, by_name[chain[0].base])
+    return chain
+
+
+def image_stages(service: str) -> tuple[list[Stage], list[Stage]]:
+    """The stages the service's image is built from (those it copies from included) and, of
+    those, the lineage of the final stage: the image that runs."""
+    stages = dockerfile_stages(service)
+    by_name = {s.name: s for s in stages if s.name}
+    runtime = lineage(stages, stages[-1])
+    used: list[Stage] = []
+    todo = list(runtime)
+    while todo:
+        stage = todo.pop()
+        if stage in used:
+            continue
+        used.append(stage)
+        todo += lineage(stages, stage)[:-1]
+        for copy in stage.of("COPY"):
+            todo += [by_name[flag.split("=", 1)[1]] for flag in copy.flags if flag.startswith("--from=")]
+    return used, runtime
+
+
+def instructions(stages: list[Stage], keyword: str) -> list[Instruction]:
+    return [i for stage in stages for i in stage.of(keyword)]
 
 
 def all_kustomizations() -> list[Path]:
@@ -186,14 +231,14 @@ def all_kustomizations() -> list[Path]:
 def test_every_service_directory_has_a_deploy_spec() -> None:
     on_disk = {path.parent.name for path in (REPO / "services").glob("*/pyproject.toml")}
     assert on_disk == set(SERVICES), (
-        "services/ and this test's SERVICES disagree; a new service needs a Dockerfile, "
+        "services/ and this test's SERVICES disagree; a new service needs a stage in the Dockerfile, "
         f"a deploy/base and an entry here (on disk: {sorted(on_disk)}, known: {NAMES})"
     )
 
 
 @pytest.mark.parametrize("service", NAMES)
-def test_service_has_a_base_and_a_dockerfile(service: str) -> None:
-    assert (REPO / "services" / service / "Dockerfile").is_file(), f"services/{service}/Dockerfile is missing"
+def test_service_has_a_base_and_an_image_stage(service: str) -> None:
+    assert any(stage.name == service for stage in dockerfile_stages(service)), f"the Dockerfile has no {service} stage"
     assert (BASES / service / "kustomization.yaml").is_file(), f"deploy/base/{service}/kustomization.yaml is missing"
 
 
@@ -418,63 +463,59 @@ def test_disruption_budget_never_blocks_a_single_replica_drain(service: str) -> 
 
 @pytest.mark.parametrize("service", NAMES)
 def test_dockerfile_base_images(service: str) -> None:
-    stages = dockerfile_stages(service)
-    assert len(stages) >= 2, "the Dockerfile must be multi-stage"
-    names = set()
-    for stage in stages:
-        image, *rest = stage[0].args.split()
-        if image not in names:
-            assert image == f"python:{SERVICES[service].python}-slim", f"{service} builds FROM {image}"
-        if len(rest) == 2 and rest[0].upper() == "AS":
-            names.add(rest[1])
-    final_image = stages[-1][0].args.split()[0]
-    assert final_image == f"python:{SERVICES[service].python}-slim", "the runtime stage must start from a clean base"
+    used, runtime = image_stages(service)
+    python = f"python:{SERVICES[service].python}-slim"
+    names = {stage.name for stage in dockerfile_stages(service)}
+    for stage in used:
+        assert stage.base in names or stage.base == python, f"{service} builds FROM {stage.base}, not {python}"
+    assert any(stage.of("RUN") and "apt-get" in " ".join(i.args for i in stage.of("RUN")) for stage in used), (
+        "the build stages must be separate from the runtime stage"
+    )
+    assert runtime[0].base == python, "the runtime stage must start from a clean base"
 
 
 @pytest.mark.parametrize("service", NAMES)
-def test_dockerfile_installs_its_lock_with_a_pip_cache(service: str) -> None:
+def test_dockerfile_installs_only_its_production_lock_with_a_pip_cache(service: str) -> None:
     lock = SERVICES[service].lock
-    runs = [i for stage in dockerfile_stages(service) for i in instructions(stage, "RUN")]
-    text = Path(REPO / "services" / service / "Dockerfile").read_text(encoding="utf-8")
-    for other in LOCKS - {lock}:
-        assert other not in text, f"{service} belongs to {lock}, not {other}"
-    installs = [run for run in runs if re.search(r"pip install --no-deps -r \S*" + re.escape(lock), run.args)]
-    assert installs, f"{service} must `pip install --no-deps -r` requirements/{lock}"
-    for run in installs:
-        assert "--mount=type=cache,target=/root/.cache/pip" in run.flags, "the lock install needs pip's cache mount"
-        assert any(f"source=requirements/{lock}" in flag for flag in run.flags) or f"requirements/{lock}" in run.args
+    used, runtime = image_stages(service)
+    locks = [i.args for i in instructions(runtime, "ENV") if "SWITCHBOARD_LOCK=" in i.args]
+    assert locks and locks[-1].endswith(f"SWITCHBOARD_LOCK={lock}"), f"{service} belongs to {lock}"
+    assert "-dev" not in DOCKERFILE.read_text(encoding="utf-8"), "dev locks never go into an image"
+    runs = instructions(used, "RUN")
+    installs = [run for run in runs if re.search(r"pip install --no-deps -r \S*\$SWITCHBOARD_LOCK", run.args)]
+    assert len(installs) == 1, f"{service} must `pip install --no-deps -r` requirements/$SWITCHBOARD_LOCK once"
+    assert "--mount=type=cache,target=/root/.cache/pip" in installs[0].flags, "the lock install needs pip's cache"
+    assert "--mount=type=bind,source=requirements,target=/tmp/requirements" in installs[0].flags
     local = [run for run in runs if re.search(rf"pip install --no-deps .*\./services/{service}\b", run.args)]
     assert local and "./lib/core" in local[0].args, f"{service} must install ./lib/core and ./services/{service}"
 
 
 @pytest.mark.parametrize("service", NAMES)
 def test_dockerfile_copies_only_proto_core_and_the_service(service: str) -> None:
-    stages = dockerfile_stages(service)
+    used, runtime = image_stages(service)
     allowed = {"proto/", "lib/core/", f"services/{service}/"}
-    # Tenant folders (channel files, NLU data) may ship as defaults; deployments mount their own.
+    # Tenant folders (channel files, NLU data, knowledge) ship as defaults; deployments mount their own.
     optional = {"tenants/"}
     copied: set[str] = set()
-    for stage in stages:
-        assert not instructions(stage, "ADD"), "use COPY, not ADD"
-        for copy in instructions(stage, "COPY"):
-            if any(flag.startswith("--from=") for flag in copy.flags):
-                continue
-            *sources, _destination = [arg for arg in copy.args.split() if not arg.startswith("--")]
-            for source in sources:
-                normalized = source.rstrip("/") + "/"
-                assert normalized in allowed | optional, (
-                    f"{service} copies {source}; only {sorted(allowed)} belong in the image"
-                )
-                copied.add(normalized)
+    assert not instructions(used, "ADD"), "use COPY, not ADD"
+    for copy in instructions(used, "COPY"):
+        if any(flag.startswith("--from=") for flag in copy.flags):
+            continue
+        *sources, _destination = [arg for arg in copy.args.split() if not arg.startswith("--")]
+        for source in sources:
+            normalized = source.rstrip("/") + "/"
+            assert normalized in allowed | optional, f"{service} copies {source}; only {sorted(allowed)} belong"
+            copied.add(normalized)
     assert copied - optional == allowed, f"{service} must copy {sorted(allowed)}, copies {sorted(copied)}"
-    protogen = [i for stage in stages[:-1] for i in instructions(stage, "RUN") if "switchboard.core.protogen" in i.args]
+    build = [stage for stage in used if stage not in runtime]
+    protogen = [i for i in instructions(build, "RUN") if "switchboard.core.protogen" in i.args]
     assert protogen, "the stubs must be generated in a build stage with switchboard.core.protogen"
 
 
 @pytest.mark.parametrize("service", NAMES)
 def test_dockerfile_runtime_stage(service: str) -> None:
     spec = SERVICES[service]
-    runtime = dockerfile_stages(service)[-1]
+    _, runtime = image_stages(service)
     users = instructions(runtime, "USER")
     assert users, "the runtime stage must switch to a non-root USER"
     user, _, group = users[-1].args.partition(":")
@@ -488,6 +529,10 @@ def test_dockerfile_runtime_stage(service: str) -> None:
     env_text = " ".join(i.args for i in instructions(runtime, "ENV"))
     assert re.search(r"(^|\s)PYTHONUNBUFFERED=1(\s|$)", env_text), "the runtime stage needs PYTHONUNBUFFERED=1"
     assert f"{spec.prefix}HTTP__HOST=0.0.0.0" in env_text, "the image must listen on every interface"
+    others = [name for name in NAMES if name != service]
+    assert not any(f"{SERVICES[other].prefix}HTTP__HOST" in env_text for other in others), (
+        f"the {service} image carries another service's settings"
+    )
 
     exposed = {int(port.split("/")[0]) for i in instructions(runtime, "EXPOSE") for port in i.args.split()}
     assert exposed == set(spec.ports.values()), f"{service} EXPOSEs {sorted(exposed)}"
@@ -546,6 +591,8 @@ def test_dockerignore_keeps_local_state_out_and_sources_in() -> None:
         "bench/results/run.json",
         "lib/core/src/switchboard/core/__pycache__/settings.cpython-311.pyc",
         "services/nlu/.pytest_cache/v",
+        "requirements/services-dev.lock",
+        "requirements/dialogue-dev.lock",
     )
     for path_in_context in unwanted:
         assert dockerignore_excludes(patterns, path_in_context), f".dockerignore lets {path_in_context} in"
@@ -555,6 +602,7 @@ def test_dockerignore_keeps_local_state_out_and_sources_in() -> None:
         "lib/core/src/switchboard/core/__init__.py",
         "requirements/services.lock",
         "requirements/dialogue.lock",
+        "tenants/demo/tenant.yaml",
     ]
     for service in NAMES:
         needed += [f"services/{service}/pyproject.toml", f"services/{service}/src/switchboard/{service}/__main__.py"]

@@ -111,3 +111,33 @@ def test_the_services_environment_pins_the_linter() -> None:
 def test_development_pins_leave_out_production_pins_and_pip_itself() -> None:
     frozen = "pip==25.0\nPyYAML==6.0.4\npytest==9.2.0\nsetuptools==80.0\niniconfig==2.3.1\n"
     assert pyenvs._frozen_pins(frozen, exclude={"pyyaml"}) == ["pytest==9.2.0", "iniconfig==2.3.1"]
+
+
+def test_each_lock_is_installed_once_and_again_only_when_it_or_the_production_lock_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pyenvs.paths, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(pyenvs, "VENVS_DIR", tmp_path / "venvs")
+    monkeypatch.setattr(pyenvs, "PROTO_DIR", tmp_path / "proto")
+    monkeypatch.setattr(pyenvs, "run_checked", lambda argv, what: str(tmp_path / "site"))
+    installed: list[str] = []
+    monkeypatch.setattr(pyenvs, "_install_lock", lambda env, lock: installed.append(lock.name))
+    env = pyenvs.PyEnv("scratch", "3.11", (), install_gb=1.0, wheels_gb=1.0)
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "site").mkdir()
+    env.interpreter.parent.mkdir(parents=True)
+    env.interpreter.touch()
+    env.lock.write_text("torch==2.15.0\n")
+    env.dev_lock.write_text("pytest==9.2.0\n")
+
+    def ensure() -> list[str]:
+        installed.clear()
+        pyenvs.ensure(env)
+        return list(installed)
+
+    assert ensure() == ["scratch.lock", "scratch-dev.lock"]
+    assert ensure() == []
+    env.dev_lock.write_text("pytest==9.2.1\n")
+    assert ensure() == ["scratch-dev.lock"]
+    env.lock.write_text("torch==2.15.1\n")
+    assert ensure() == ["scratch.lock", "scratch-dev.lock"]

@@ -2,7 +2,7 @@
 
 The cache key is a SHA-256 over every file of the assistant project (names and bytes) and the Rasa
 version, so an unchanged project reuses its model and any edit retrains. Models live outside git
-(``DIALOGUE_MODEL__CACHE_DIR``, by default ``.run/models``). Training is deterministic (rule and
+(``DIALOGUE_ASSISTANT__CACHE_DIR``, by default ``.run/models``). Training is deterministic (rule and
 memoization policies, no random initialisation) and takes seconds; its steps show on a progress bar.
 """
 
@@ -44,7 +44,7 @@ def ensure_model(assistant_dir: Path, cache_dir: Path, *, show_progress: bool = 
     for required in ("domain.yml", "config.yml", "data"):
         if not (assistant_dir / required).exists():
             raise DialoguePermanentError(
-                f"assistant project {assistant_dir} lacks {required}; set DIALOGUE_ASSISTANT_DIR"
+                f"assistant project {assistant_dir} lacks {required}; set DIALOGUE_ASSISTANT__TENANT_DIR"
             )
     # Rasa's training cache (also touched when a model loads) goes next to the models, never into
     # the working directory.

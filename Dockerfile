@@ -60,6 +60,7 @@ COPY --link --from=build /opt/app /opt/app
 # The tenants' files (tenant, channels, assistant, knowledge, handoff). Deployments mount their own
 # over it; secrets in them are env:VARIABLE references filled from a Secret, never baked-in values.
 COPY --link tenants/ /opt/tenants/
+COPY --link LICENSE /opt/app/LICENSE
 # Kubernetes mounts the root filesystem read-only: bytecode is compiled at build time, and
 # libraries that write under $HOME write to the /tmp emptyDir instead.
 ENV PATH=/opt/venv/bin:$PATH \

@@ -9,6 +9,7 @@ import pytest
 from pymongo import MongoClient
 
 from switchboard.core.settings import MongoSettings
+from switchboard.core.tenants import load_tenant
 from switchboard.core.testing.plugin import repo_root
 from switchboard.dialogue.action_runner import InProcessActionEndpoint
 from switchboard.dialogue.actions import build_actions
@@ -39,7 +40,9 @@ def database(mongo_settings: MongoSettings) -> Iterator[object]:
 
 @pytest.fixture()
 def shop(database: object) -> Shop:
-    shop = Shop(database, "demo", "Asia/Shanghai")
+    tenant = load_tenant(repo_root() / "tenants" / "demo" / "tenant.yaml")
+    database.tenants.replace_one({"_id": tenant.id}, tenant.document(), upsert=True)
+    shop = Shop(database, tenant.id, tenant.timezone)
     shop.seed(load_shop_data(repo_root() / "tenants" / "demo" / "data"))
     return shop
 

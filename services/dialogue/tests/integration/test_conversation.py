@@ -44,12 +44,14 @@ async def test_questions_go_to_the_generator_with_context(chat, intent) -> None:
     assert turn.decided[0].language == Language.LANGUAGE_ZH
 
 
-async def test_digression_inside_the_return_form_then_back_to_it(chat) -> None:
+# A knowledge question NLU read as a task ("return_item") is arbitrated into a question too.
+@pytest.mark.parametrize("question_intent", ["policy_question", "return_item"])
+async def test_digression_inside_the_return_form_then_back_to_it(chat, question_intent) -> None:
     await chat.say("我要退货", "return_item")
     await chat.say("SB1002", "return_item", entities={"order_id": "SB1002"})
     turn = await chat.say("3721", "nlu_fallback", entities={"phone_last4": "3721"})
     assert turn.templates == ["utter_ask_product"]
-    turn = await chat.say("退货要自己付运费吗？", "policy_question")
+    turn = await chat.say("退货要自己付运费吗？", question_intent)
     assert turn.kinds == ["generate", "template"]
     assert turn.templates == ["utter_ask_product"]
     assert turn.only("generate").generate.slots["order_id"] == "SB1002"

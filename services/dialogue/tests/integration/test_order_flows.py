@@ -95,9 +95,8 @@ async def test_return_within_seven_days_opens_a_case(chat, shop, language) -> No
 
 async def test_return_after_the_window_is_refused_with_an_offer_of_a_person(chat, shop) -> None:
     await verify(chat, "return_item", "SB1004", "5580", ZH, "我想退货")
+    # Refused right after verification, before the customer is asked which item.
     turn = await chat.say("5580", "nlu_fallback", entities={"phone_last4": "5580"})
-    turn = await chat.say("智能手表", "return_item", entities={"product": "智能手表"})
-    turn = await chat.say("不想要了", "nlu_fallback")
     assert turn.templates == ["utter_return_refused"]
     assert "20" in turn.texts[0] and "7" in turn.texts[0]
     assert shop.latest_return("SB1004") is None
@@ -123,12 +122,10 @@ async def test_address_changes_only_before_shipping(chat, shop) -> None:
     turn = await chat.say("杭州市西湖区文三路 90 号", "nlu_fallback")
     assert turn.templates == ["utter_address_changed"]
     assert shop.find_order("SB1003").address == "杭州市西湖区文三路 90 号"
-    # A shipped order keeps its address.
+    # A shipped order keeps its address, and the customer is not asked for a new one.
     turn = await chat.say(
         "SB1001 也改一下地址", "change_address", entities={"order_id": "SB1001", "phone_last4": "3721"}
     )
-    assert turn.templates == ["utter_ask_address"]
-    turn = await chat.say("上海市静安区南京西路 1 号", "nlu_fallback")
     assert turn.templates == ["utter_address_locked"]
     assert shop.find_order("SB1001").address.startswith("上海市浦东新区")
 

@@ -18,7 +18,7 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore, StaleTr
 
 async def test_a_long_conversation_keeps_its_state_in_a_bounded_document(chat, database) -> None:
     # Verify once, then many turns of small talk: the window is cut many times over.
-    await chat.say("查订单", "check_order", entities={"order_id": "SB1001", "phone_last4": "3721"})
+    await chat.say("查订单", "check_order", entities={"order_id": "SB1002", "phone_last4": "3721"})
     await chat.say("我要退货", "return_item")
     for index in range(40):
         turn = await chat.say(f"第 {index} 句 🙂", "chitchat")
@@ -33,7 +33,7 @@ async def test_a_long_conversation_keeps_its_state_in_a_bounded_document(chat, d
         database.dialogue_events.count_documents({"conversation": f"demo/{chat.conversation_id}"})
         == document["event_count"]
     )
-    turn = await chat.say("蓝牙耳机", "return_item", entities={"product": "蓝牙耳机"})
+    turn = await chat.say("保温杯", "return_item", entities={"product": "保温杯"})
     assert turn.templates == ["utter_ask_return_reason"]
 
 
@@ -143,7 +143,7 @@ async def test_the_generator_gets_its_whole_history_after_a_long_conversation(ch
 
 
 async def test_a_kept_window_rebuilds_the_tracker_the_document_holds(chat, assistant, database) -> None:
-    await chat.say("查订单", "check_order", entities={"order_id": "SB1001", "phone_last4": "3721"})
+    await chat.say("查订单", "check_order", entities={"order_id": "SB1002", "phone_last4": "3721"})
     await chat.say("我要退货", "return_item")
     for index in range(6):
         await chat.say(f"第 {index} 句", "chitchat")
@@ -156,7 +156,7 @@ async def test_a_kept_window_rebuilds_the_tracker_the_document_holds(chat, assis
     assert len(kept.events) == len(parsed.events)
     kept_state, parsed_state = kept.current_state(EventVerbosity.NONE), parsed.current_state(EventVerbosity.NONE)
     assert kept_state == parsed_state and kept_state["active_loop"]["name"] == "order_form"
-    assert kept.get_slot("order_id") == "SB1001"
+    assert kept.get_slot("order_id") == "SB1002"
 
 
 def replica(trained_model, database, shop) -> Assistant:
@@ -165,7 +165,7 @@ def replica(trained_model, database, shop) -> Assistant:
     return Assistant.load(trained_model, ConversationTrackerStore(None, database), actions)
 
 
-VERIFIED = {"order_id": "SB1001", "phone_last4": "3721"}
+VERIFIED = {"order_id": "SB1002", "phone_last4": "3721"}
 
 
 async def test_a_kept_window_is_not_used_once_another_writer_moved_the_document(

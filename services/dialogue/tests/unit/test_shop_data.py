@@ -17,7 +17,7 @@ def orders() -> dict[str, Order]:
 
 def test_demo_orders_match_the_flows() -> None:
     by_id = orders()
-    assert set(by_id) == {"SB1001", "SB1002", "SB1003", "SB1004"}
+    assert set(by_id) == {"SB1001", "SB1002", "SB1003", "SB1004", "SB1005"}
     assert (by_id["SB1001"].status, by_id["SB1001"].tracking_number, by_id["SB1001"].phone_last4) == (
         "shipped",
         "SF1234567890",
@@ -28,6 +28,7 @@ def test_demo_orders_match_the_flows() -> None:
     assert by_id["SB1003"].status == "paid" and by_id["SB1003"].phone_last4 == "5580"
     assert by_id["SB1004"].days_since_delivery(TODAY) == 20 and by_id["SB1004"].phone_last4 == "5580"
     assert by_id["SB1001"].days_since_delivery(TODAY) is None
+    assert by_id["SB1005"].days_since_delivery(TODAY) == 2 and by_id["SB1005"].phone_last4 == "8806"
 
 
 def test_items_match_in_either_language_and_case() -> None:
@@ -36,6 +37,24 @@ def test_items_match_in_either_language_and_case() -> None:
     assert order.find_item("  insulated BOTTLE ")["product"] == "保温杯"
     assert order.find_item("蓝牙耳机") is None
     assert order.item_names("en") == ["Insulated bottle", "Canvas tote bag"]
+
+
+def test_items_match_by_canonical_product_alias_and_loose_wording() -> None:
+    watch = orders()["SB1004"]
+    for wording in ("FitWatch S2", "the smart watch", "the watch", "手表", "FitWatch"):
+        assert watch.find_item(wording)["product"] == "FitWatch S2", wording
+    assert orders()["SB1002"].find_item("the bottle")["product"] == "保温杯"
+
+
+def test_eligibility_is_known_from_the_order_alone() -> None:
+    by_id = orders()
+    assert by_id["SB1004"].refusal("return_item", TODAY) == "utter_return_refused"
+    assert by_id["SB1004"].refusal("damaged_item", TODAY) == "utter_return_refused"
+    assert by_id["SB1001"].refusal("return_item", TODAY) == "utter_return_not_delivered"
+    assert by_id["SB1002"].refusal("return_item", TODAY) is None
+    assert by_id["SB1001"].refusal("change_address", TODAY) == "utter_address_locked"
+    assert by_id["SB1003"].refusal("change_address", TODAY) is None
+    assert by_id["SB1004"].refusal("check_order", TODAY) is None
 
 
 def test_policies_cover_the_shop_rules() -> None:

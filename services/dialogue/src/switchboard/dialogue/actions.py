@@ -20,14 +20,18 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupA
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_WINDOW_DAYS, Order, Shop
+from switchboard.dialogue.business import agent_hours_reply
+from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_TASKS, RETURN_WINDOW_DAYS, Order, Shop
 
 ORDER_FORM = "order_form"
 ORDER_ID = re.compile(r"^SB\d{4}$")
 # Four digits standing alone: not part of a longer number nor of an id such as SB1003.
 BARE_FOUR_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?![0-9])")
 SHORT_ANSWER_CHARS = 8
-TASK_SLOTS = {"return_item": ["product", "return_reason"], "change_address": ["address"]}
+TASK_SLOTS = {"return_item": ["product", "return_reason"], "damaged_item": ["product"], "change_address": ["address"]}
+DAMAGED_REASON = "damaged on arrival"
+# Slots a stopped or finished task leaves behind; order_id and the verification stay for the next task.
+TASK_STATE_SLOTS = ("product", "return_reason", "address")
 DECISION_GENERATE = "generate"
 DECISION_HANDOFF = "handoff"
 # HandoffReason names without their HANDOFF_REASON_ prefix.
@@ -94,6 +98,21 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTyp
     ]
 
 
+def stop_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Ends the order form with a confirmation that nothing was done (outside a form: "anything else?")."""
+    if not tracker.active_loop_name:
+        dispatcher.utter_message(response="utter_anything_else")
+        return [ActiveLoop(None), SlotSet("offered_handoff", False)]
+    dispatcher.utter_message(response="utter_form_stopped")
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet("task", None),
+        SlotSet("offered_handoff", False),
+        *(SlotSet(slot, None) for slot in TASK_STATE_SLOTS),
+    ]
+
+
 class ShopAction(Action):
     """An action that reads or writes the shop's data."""
 
@@ -107,7 +126,8 @@ class ShopAction(Action):
 
 
 class ValidateOrderForm(FormValidationAction, ShopAction):
-    """Checks the order form: the order exists, the phone digits match it, the item is in it."""
+    """Checks the order form: the order exists, the phone digits match it, the order is eligible for
+    the task (asked nothing more when it is not), the item is in it."""
 
     def __init__(self, shop: Shop) -> None:
         ShopAction.__init__(self, shop)
@@ -118,7 +138,16 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        return domain_slots + TASK_SLOTS.get(tracker.get_slot("task") or "", [])
+        task = tracker.get_slot("task") or ""
+        extra = TASK_SLOTS.get(task, [])
+        verified = tracker.get_slot("verified_order")
+        if extra and verified:
+            # Right after verification: an ineligible order completes the form, and the task's
+            # action says why, before the customer is asked for an item or an address.
+            order = await self.order(verified)
+            if order is not None and order.refusal(task, self.shop.today()) is not None:
+                return domain_slots
+        return domain_slots + extra
 
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -199,7 +228,7 @@ class ActionOrderTask(ShopAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         order = await self.order(tracker.get_slot("verified_order"))
         language = language_of(tracker)
-        events: list[EventType] = [SlotSet(slot, None) for slot in ("product", "return_reason", "address")]
+        events: list[EventType] = [SlotSet(slot, None) for slot in TASK_STATE_SLOTS]
         if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_id=tracker.get_slot("order_id") or "")
             return events
@@ -217,8 +246,8 @@ class ActionOrderTask(ShopAction):
                 delivered_on=_day(order.delivered_on),
                 **common,
             )
-        elif task == "return_item":
-            events += await self._return(order, tracker, dispatcher, today)
+        elif task in RETURN_TASKS:
+            events += await self._return(order, task, tracker, dispatcher, today)
         elif task == "refund_status":
             case = await asyncio.to_thread(self.shop.latest_return, order.order_id)
             if case:
@@ -227,7 +256,9 @@ class ActionOrderTask(ShopAction):
                 dispatcher.utter_message(response="utter_refund_none", **common)
         elif task == "change_address":
             address = tracker.get_slot("address") or ""
-            changed = await asyncio.to_thread(self.shop.change_address, order.order_id, address)
+            changed = order.refusal(task, today) is None and await asyncio.to_thread(
+                self.shop.change_address, order.order_id, address
+            )
             dispatcher.utter_message(
                 response="utter_address_changed" if changed else "utter_address_locked", address=address, **common
             )
@@ -243,7 +274,7 @@ class ActionOrderTask(ShopAction):
         return events
 
     async def _return(
-        self, order: Order, tracker: Tracker, dispatcher: CollectingDispatcher, today: Any
+        self, order: Order, task: str, tracker: Tracker, dispatcher: CollectingDispatcher, today: Any
     ) -> list[EventType]:
         days = order.days_since_delivery(today)
         if days is None:
@@ -253,11 +284,14 @@ class ActionOrderTask(ShopAction):
             dispatcher.utter_message(response="utter_return_refused", order_id=order.order_id, days_since_delivery=days)
             return [SlotSet("offered_handoff", True)]
         product = tracker.get_slot("product") or ""
-        case_id = await asyncio.to_thread(
-            self.shop.open_return, order.order_id, product, tracker.get_slot("return_reason") or "", tracker.sender_id
-        )
+        damaged = task == "damaged_item"
+        reason = DAMAGED_REASON if damaged else tracker.get_slot("return_reason") or ""
+        case_id = await asyncio.to_thread(self.shop.open_return, order.order_id, product, reason, tracker.sender_id)
         dispatcher.utter_message(
-            response="utter_return_created", order_id=order.order_id, product=product, case_id=case_id
+            response="utter_damaged_return_created" if damaged else "utter_return_created",
+            order_id=order.order_id,
+            product=product,
+            case_id=case_id,
         )
         return []
 
@@ -284,7 +318,7 @@ class ActionHandoff(Action):
 
 
 class ActionAnswerAffirmDeny(Action):
-    """ "Yes"/"no" outside a form: accept an offered agent, or take a corrected order id back to the form."""
+    """ "Yes"/"no": accept an offered agent, take a corrected order id back to the form, or end the form."""
 
     def name(self) -> str:
         return "action_answer_affirm_deny"
@@ -296,8 +330,38 @@ class ActionAnswerAffirmDeny(Action):
         if next(tracker.get_latest_entity_values("order_id"), None) and tracker.get_slot("task"):
             # "不对，订单号是 SB1003": the corrected id is already in its slot; the form re-checks it.
             return [SlotSet("offered_handoff", False), FollowupAction(ORDER_FORM)]
+        if intent == "deny":
+            # A bare "no" while the form waits ends the form; outside it, "anything else?".
+            return stop_form(dispatcher, tracker)
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("offered_handoff", False)]
+
+
+class ActionStopForm(Action):
+    """ "Stop", "never mind", a bare "no": ends the order form and says that nothing was done."""
+
+    def name(self) -> str:
+        return "action_stop_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return stop_form(dispatcher, tracker)
+
+
+class ActionBusinessInfo(ShopAction):
+    """Agent hours and how to reach a person, from the tenant's configuration (never a ticket)."""
+
+    def name(self) -> str:
+        return "action_business_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        hours = await asyncio.to_thread(self.shop.agent_hours)
+        if hours is None:
+            # No tenant document loaded: the knowledge base's agent-hours passage answers instead.
+            dispatcher.utter_message(json_message={"decision": DECISION_GENERATE, "personal": False})
+            return []
+        reply = agent_hours_reply(hours, self.shop.now(), language_of(tracker))
+        dispatcher.utter_message(response="utter_agent_hours", **reply.template_values())
+        return []
 
 
 def build_actions(shop: Shop) -> list[Action]:
@@ -308,6 +372,8 @@ def build_actions(shop: Shop) -> list[Action]:
         ActionGenerateAnswer(),
         ActionHandoff(),
         ActionAnswerAffirmDeny(),
+        ActionStopForm(),
+        ActionBusinessInfo(shop),
     ]
 
 

@@ -30,6 +30,7 @@ from switchboard.core.contracts import (
 from switchboard.core.language import SUPPORTED, from_wire
 from switchboard.core.logs import get_logger
 from switchboard.dialogue.action_runner import InProcessActionEndpoint, start_turn
+from switchboard.dialogue.arbitration import arbitrate
 from switchboard.dialogue.decisions import DecisionSettings, Output, render_turn
 from switchboard.dialogue.errors import DialogueRetryableError
 from switchboard.dialogue.tracker_store import ConversationTrackerStore, StoredOutput
@@ -59,7 +60,7 @@ def quiet_rasa(*, own_logging: bool) -> None:
 
 
 def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
-    """Rasa's parse data for an NLU reading (a message with no reading counts as not understood)."""
+    """Rasa's parse data for an NLU reading, arbitrated (a message with no reading counts as not understood)."""
     understanding = event.understanding
     intent = {
         "name": understanding.intent.name or FALLBACK_INTENT,
@@ -85,13 +86,15 @@ def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
     if language in SUPPORTED:
         # Mixed or unknown language keeps the conversation's language.
         entities.append({"entity": LANGUAGE_ENTITY, "value": language, "extractor": "switchboard-dialogue"})
-    return {
-        "text": event.message.text,
-        "intent": intent,
-        "intent_ranking": ranking or [intent],
-        "entities": entities,
-        "message_id": event.envelope.event_id,
-    }
+    return arbitrate(
+        {
+            "text": event.message.text,
+            "intent": intent,
+            "intent_ranking": ranking or [intent],
+            "entities": entities,
+            "message_id": event.envelope.event_id,
+        }
+    )
 
 
 def metadata_of(event: MessageUnderstood) -> dict[str, Any]:

@@ -156,7 +156,8 @@ def _generate(
         question=event.message.text,
         history=recent_history(tracker.events, settings.history_turns, skip_latest_user=True),
         slots=context_slots(tracker),
-        intent=event.understanding.intent.name,
+        # The intent the dialogue acted on, after arbitration.
+        intent=(tracker.latest_message.intent or {}).get("name") or event.understanding.intent.name,
         emotion=event.understanding.emotion,
         personal=personal,
         deadline_ms=settings.generate_deadline_ms,

@@ -23,10 +23,13 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from switchboard.core import mongo
-from switchboard.core.tenants import load_tenant
+from switchboard.core.tenants import AgentHours, load_tenant
+from switchboard.dialogue.item_match import ItemNames, match_item, names_of
 
 RETURN_WINDOW_DAYS = 7
 INVOICE_WINDOW_DAYS = 30
+# Tasks that open a return case: a plain one and a quality return of a damaged item.
+RETURN_TASKS = ("return_item", "damaged_item")
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class LocalizedText(BaseModel):
 class OrderItem(BaseModel):
     product: str = Field(description="canonical product name, as NLU's product entity gives it")
     name: LocalizedText
+    aliases: list[str] = Field(default_factory=list, description="other names customers use, any language")
     quantity: int = 1
     price: str
 
@@ -135,12 +139,23 @@ class Order:
         return [item["name"]["en" if language == "en" else "zh"] for item in self.items]
 
     def find_item(self, product: str) -> dict[str, Any] | None:
-        """The item matching a product name in either language (case-insensitive)."""
-        wanted = product.strip().casefold()
-        for item in self.items:
-            names = {item["product"], item["name"]["zh"], item["name"]["en"]}
-            if wanted in {name.casefold() for name in names}:
-                return item
+        """The item a customer's wording names (either language, aliases, loose wording), else None."""
+        names = [
+            ItemNames(str(index), names_of(item["product"], item["name"].values(), item.get("aliases", [])))
+            for index, item in enumerate(self.items)
+        ]
+        key = match_item(names, product)
+        return None if key is None else self.items[int(key)]
+
+    def refusal(self, task: str, today: date) -> str | None:
+        """Why this order cannot serve ``task`` (a response name), checked right after verification."""
+        if task in RETURN_TASKS:
+            days = self.days_since_delivery(today)
+            if days is None:
+                return "utter_return_not_delivered"
+            return "utter_return_refused" if days > RETURN_WINDOW_DAYS else None
+        if task == "change_address" and self.status != "paid":
+            return "utter_address_locked"
         return None
 
     def days_since_delivery(self, today: date) -> int | None:
@@ -186,6 +201,15 @@ class Shop:
     def find_order(self, order_id: str) -> Order | None:
         document = self._db.orders.find_one({"_id": f"{self.tenant_id}/{order_id.upper()}"})
         return Order.from_document(document) if document else None
+
+    def agent_hours(self) -> AgentHours | None:
+        """The tenant's agent hours from its database document (written from tenant.yaml), if loaded."""
+        document = self._db.tenants.find_one({"_id": self.tenant_id}, {"agent_hours": 1})
+        hours = (document or {}).get("agent_hours")
+        return AgentHours(**hours) if hours else None
+
+    def now(self) -> datetime:
+        return datetime.now(self._zone)
 
     def open_return(self, order_id: str, product: str, reason: str, conversation_id: str) -> str:
         """Creates the return case once; the same order and item always give the same case id."""

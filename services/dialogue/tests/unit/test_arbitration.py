@@ -1,0 +1,68 @@
+"""Question-or-task arbitration: policy questions read as task intents become knowledge questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.dialogue.arbitration import arbitrate, arbitrated_intent
+
+ORDER = [{"entity": "order_id", "value": "SB1002"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("退货运费谁出", "return_item"),
+        ("退款多久到账", "refund_status"),
+        ("发票会寄到哪里", "invoice"),
+        ("how do I return something", "return_item"),
+        ("买多少钱可以免运费", "check_order"),
+        ("what's your return policy", "return_item"),
+        ("退货要自己付运费吗？", "return_item"),
+    ],
+)
+def test_general_questions_read_as_tasks_are_knowledge_questions(text: str, intent: str) -> None:
+    assert arbitrated_intent(intent, text, []) == "policy_question"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities"),
+    [
+        ("I want to return SB1002", "return_item", ORDER),
+        ("SB1002 的退款多久到账", "refund_status", ORDER),
+        ("我要退货", "return_item", []),
+        ("查一下我的订单", "check_order", []),
+        ("我的快递到哪了？", "check_order", []),
+        ("where is my refund", "refund_status", []),
+        ("how long until my refund arrives", "refund_status", []),
+    ],
+)
+def test_task_requests_stay_tasks(text: str, intent: str, entities: list[dict[str, str]]) -> None:
+    assert arbitrated_intent(intent, text, entities) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("人工客服几点上班", "human_agent", "business_info"),
+        ("what are your agent hours", "policy_question", "business_info"),
+        ("转人工", "human_agent", "human_agent"),
+        ("I want to talk to a human", "human_agent", "human_agent"),
+        ("how long does shipping take", "policy_question", "policy_question"),
+    ],
+)
+def test_questions_about_agents_hours_are_business_info(text: str, intent: str, expected: str) -> None:
+    assert arbitrated_intent(intent, text, []) == expected
+
+
+def test_the_arbitrated_intent_leads_the_ranking_and_keeps_the_rest() -> None:
+    parse_data = {
+        "text": "退货运费谁出",
+        "intent": {"name": "return_item", "confidence": 0.8},
+        "intent_ranking": [{"name": "return_item", "confidence": 0.8}, {"name": "policy_question", "confidence": 0.1}],
+        "entities": [],
+    }
+    result = arbitrate(parse_data)
+    assert result["intent"] == {"name": "policy_question", "confidence": 0.8}
+    assert [item["name"] for item in result["intent_ranking"]] == ["policy_question", "return_item"]
+    assert parse_data["intent"]["name"] == "return_item"

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from switchboard.core.testing import free_port
 from switchboard.core.testing.plugin import repo_root
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, REPLY_READY
-from switchboard.ingest.testing import IngestNode, Responder, free_port
+from switchboard.ingest.testing import IngestNode, Responder
 
 
 @pytest.fixture()

@@ -26,9 +26,10 @@ from switchboard.core.contracts import (
     ReplyDecided,
     caused_envelope,
 )
+from switchboard.core.testing import free_port
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
-from switchboard.handoff.testing import DEMO_PASSWORDS, HandoffNode, free_port, tenants_copy, understood
+from switchboard.handoff.testing import DEMO_PASSWORDS, HandoffNode, tenants_copy, understood
 from switchboard.ingest.testing import echo
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from switchboard.core.testing import free_port
 from switchboard.core.testing.plugin import repo_root
 
 SERVICES = {
@@ -25,12 +25,6 @@ SERVICES = {
     "generator": ("services", "GENERATOR_", True),
     "handoff": ("services", "HANDOFF_", False),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def python_of(environment: str) -> str:

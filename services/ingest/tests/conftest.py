@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from switchboard.core.testing import free_port
 from switchboard.core.testing.plugin import repo_root
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, REPLY_READY
-from switchboard.ingest.testing import IngestNode, Responder, free_port
+from switchboard.ingest.testing import IngestNode, Responder
 
 
 @dataclass

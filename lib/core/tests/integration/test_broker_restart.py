@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import uuid
 
 import pytest
@@ -15,17 +14,12 @@ import pytest
 from switchboard.core.contracts import Channel, MessageReceived, new_envelope
 from switchboard.core.kafka import Publisher, TopicConsumer, ensure_topics
 from switchboard.core.settings import KafkaSettings
+from switchboard.core.testing import free_port
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.topics import MESSAGE_RECEIVED
 
 devstack_kafka = pytest.importorskip("devstack.kafka", reason="needs tools/ on PYTHONPATH (make test sets it)")
 from devstack.profiles import Profile  # noqa: E402 - after the importorskip above
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _message(text: str) -> MessageReceived:
@@ -36,7 +30,7 @@ def _message(text: str) -> MessageReceived:
 @pytest.mark.slow
 async def test_readiness_follows_the_broker_through_a_restart() -> None:
     profile = Profile(
-        f"restart-{uuid.uuid4().hex[:8]}", kafka_port=_free_port(), kafka_controller_port=_free_port(), mongo_port=0
+        f"restart-{uuid.uuid4().hex[:8]}", kafka_port=free_port(), kafka_controller_port=free_port(), mongo_port=0
     )
     bootstrap = await asyncio.to_thread(devstack_kafka.up, profile)
     settings = KafkaSettings(bootstrap_servers=bootstrap, stall_after_s=2.0, request_timeout_ms=3000)

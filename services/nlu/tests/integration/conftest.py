@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,18 +14,13 @@ import pytest
 
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import GrpcSettings, HttpSettings, KafkaSettings
+from switchboard.core.testing import free_port
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.topics import MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, Topic
 from switchboard.nlu.app import wire
 from switchboard.nlu.registry import ModelRegistry
 from switchboard.nlu.settings import Settings
 from switchboard.nlu.store import ModelStore
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

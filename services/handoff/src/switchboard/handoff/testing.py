@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from switchboard.core.contracts import (
 )
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
+from switchboard.core.testing import free_port
 from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.app import wire
 from switchboard.handoff.floor_stream import FloorStream
@@ -48,12 +48,6 @@ from switchboard.handoff.settings import AssistSettings, ConsoleSettings, FloorS
 # Noon in Shanghai: inside the demo tenant's agent hours.
 WORKING_HOURS = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
 DEMO_PASSWORDS = {"li.lei": "lilei-demo", "amy": "amy-demo", "han.mei": "hanmei-demo"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

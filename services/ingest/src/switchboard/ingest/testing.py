@@ -8,7 +8,6 @@ stands in for NLU, dialogue and generator: it answers each customer message on t
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,17 +28,12 @@ from switchboard.core.contracts import (
 )
 from switchboard.core.kafka import Publisher, TopicBroadcast, TopicConsumer
 from switchboard.core.settings import KafkaSettings, MongoSettings
+from switchboard.core.testing import free_port
 from switchboard.core.topics import Topic
 from switchboard.ingest.app import Delivery, build_adapters, build_context, use_io_threads
 from switchboard.ingest.settings import Settings
 
 Answer = Callable[[MessageReceived], Awaitable[list[ReplyReady]]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def reply_to(

@@ -4,5 +4,6 @@ Enable with ``pytest_plugins = ["switchboard.core.testing.plugin"]`` in a confte
 """
 
 from switchboard.core.testing.harness import TopicHarness
+from switchboard.core.testing.ports import free_port
 
-__all__ = ["TopicHarness"]
+__all__ = ["TopicHarness", "free_port"]

@@ -26,7 +26,7 @@ LINT_COMMANDS = (("check", "."), ("format", "--check", "."))
 TEST_SUITES = {
     "services": ["tests", "lib/core/tests", "tools/devstack/tests"]
     + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")]
-    + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests"],
+    + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests", "bench/quality/tests"],
     "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract", "bench/dialogue/tests"],
 }
 

@@ -132,3 +132,14 @@ async def test_agent_hours_inside_the_form_then_the_form_asks_again(chat) -> Non
     await chat.say("查一下我的订单", "check_order")
     turn = await chat.say("客服几点下班", "business_info")
     assert turn.templates == ["utter_agent_hours", "utter_ask_order_id"]
+
+
+async def test_a_corrected_item_replaces_the_item_slot(chat, shop) -> None:
+    await chat.say("我要退货", "return_item", entities={"order_id": "SB1002", "phone_last4": "3721"})
+    turn = await chat.say("保温杯", "return_item", entities={"product": "保温杯"})
+    assert turn.templates == ["utter_ask_return_reason"]
+    turn = await chat.say("不对，是帆布包", "deny", entities={"product": "帆布包"})
+    assert turn.templates == ["utter_ask_return_reason"]
+    turn = await chat.say("颜色不喜欢", "nlu_fallback")
+    assert turn.templates == ["utter_return_created"]
+    assert "帆布包" in turn.texts[0] and shop.latest_return("SB1002")["product"] == "帆布包"

@@ -30,6 +30,8 @@ BARE_FOUR_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?![0-9])")
 SHORT_ANSWER_CHARS = 8
 TASK_SLOTS = {"return_item": ["product", "return_reason"], "damaged_item": ["product"], "change_address": ["address"]}
 DAMAGED_REASON = "damaged on arrival"
+# Entities whose presence makes a message a correction of the form, not an answer to its question.
+CORRECTED_ENTITIES = ("product", "order_id")
 # Slots a stopped or finished task leaves behind; order_id and the verification stay for the next task.
 TASK_STATE_SLOTS = ("product", "return_reason", "address")
 DECISION_GENERATE = "generate"
@@ -209,6 +211,10 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        corrects = any(next(tracker.get_latest_entity_values(name), None) for name in CORRECTED_ENTITIES)
+        if corrects and next(tracker.get_latest_entity_values("return_reason"), None) is None:
+            # "不对，是帆布包" corrects the item or the order; it is no reason (the text mapping took it).
+            return {"return_reason": None}
         reason = str(value or "").strip()[:200]
         return {"return_reason": reason or None}
 

@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test lint status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag
+.PHONY: help up down test lint status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag bench-quality
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,3 +56,11 @@ bench-generator: ## benchmark the generator's model runtime vs plain generate() 
 
 bench-generator-rag: ## generator retrieval hit@3 vs dense-only and BM25; semantic cache hit rate, latency vs uncached, adversarial wrong hits
 	@$(DEVSTACK) install >/dev/null && .venvs/services/bin/python -m bench.generator.rag $(BENCH_ARGS)
+
+bench-quality: ## answer quality per language on the held-out demo set through all five services (own stack; BENCH_ARGS="--baseline HEAD~1" adds the previous commit side by side)
+	@export SWITCHBOARD_INSTANCE=$${SWITCHBOARD_INSTANCE:-quality} SWITCHBOARD_KAFKA_PORT=$${SWITCHBOARD_KAFKA_PORT:-29092} \
+	SWITCHBOARD_KAFKA_CONTROLLER_PORT=$${SWITCHBOARD_KAFKA_CONTROLLER_PORT:-29093} SWITCHBOARD_MONGO_PORT=$${SWITCHBOARD_MONGO_PORT:-27217}; \
+	$(DEVSTACK) install >/dev/null && $(DEVSTACK) infra-up --profile test >/dev/null && \
+	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
+	.venvs/services/bin/python -m bench.quality $(BENCH_ARGS); status=$$?; \
+	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status

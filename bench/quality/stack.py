@@ -1,0 +1,145 @@
+"""The five services as processes of one source tree on free ports, with their own database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# name: (environment, settings prefix, has a gRPC server)
+SERVICES = {
+    "ingest": ("services", "INGEST_", False),
+    "nlu": ("services", "NLU_", True),
+    "dialogue": ("dialogue", "DIALOGUE_", False),
+    "generator": ("services", "GENERATOR_", True),
+    "handoff": ("services", "HANDOFF_", False),
+}
+SOURCE_DIRS = ("lib/core/src", *(f"services/{name}/src" for name in SERVICES))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Infra:
+    """Kafka and MongoDB the stack runs on, and the interpreters it runs with."""
+
+    kafka: str
+    mongo: str
+    pythons: dict[str, str]
+
+
+@dataclass
+class Stack:
+    """Services started from ``root`` (the current tree or a baseline worktree)."""
+
+    root: Path
+    infra: Infra
+    state_dir: Path
+    models_dir: Path
+    use_model: bool = False
+    database: str = field(default_factory=lambda: f"quality_{os.getpid()}_{int(time.time())}")
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def url(self, name: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def environment(self, name: str, prefix: str, grpc_ports: dict[str, int]) -> dict[str, str]:
+        # The root's own sources come first, so a baseline worktree runs its own code on shared venvs.
+        pythonpath = os.pathsep.join(str(self.root / source) for source in SOURCE_DIRS)
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": pythonpath,
+            f"{prefix}KAFKA__BOOTSTRAP_SERVERS": self.infra.kafka,
+            f"{prefix}MONGO__URI": self.infra.mongo,
+            f"{prefix}MONGO__DATABASE": self.database,
+            f"{prefix}HTTP__PORT": str(self.ports[name]),
+            f"{prefix}LOG__FORMAT": "json",
+        }
+        if name in grpc_ports:
+            env[f"{prefix}GRPC__PORT"] = str(grpc_ports[name])
+        # Trained models are keyed by a hash of their training data, so every tree shares one cache.
+        if name == "nlu":
+            env["NLU_MODELS_DIR"] = str(self.models_dir / "nlu")
+        if name == "dialogue":
+            env[self.dialogue_cache_variable()] = str(self.models_dir)
+        if name == "generator":
+            env["GENERATOR_KNOWLEDGE__MILVUS_URI"] = str(self.state_dir / f"milvus-{self.database}.db")
+            env["GENERATOR_USE_MODEL"] = "true" if self.use_model else "false"
+        if name == "handoff":
+            env["HANDOFF_ASSIST__GENERATOR_ADDRESS"] = f"127.0.0.1:{grpc_ports['generator']}"
+        if name == "ingest":
+            env["INGEST_LIMITS__CUSTOMER_PER_MINUTE"] = "100000"
+            env["INGEST_LIMITS__TENANT_PER_MINUTE"] = "1000000"
+        return env
+
+    def dialogue_cache_variable(self) -> str:
+        """The dialogue's model cache setting as this tree names it (a baseline may predate the nesting)."""
+        source = (self.root / "services/dialogue/src/switchboard/dialogue/settings.py").read_text(encoding="utf-8")
+        return "DIALOGUE_ASSISTANT__CACHE_DIR" if "assistant:" in source else "DIALOGUE_CACHE_DIR"
+
+    def start(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                self.infra.pythons["services"],
+                *("-m", "switchboard.core.tenants", "seed", "--dir", "tenants"),
+                *("--mongo-uri", self.infra.mongo, "--database", self.database),
+            ],
+            cwd=self.root,
+            env={**os.environ, "PYTHONPATH": str(self.root / "lib/core/src")},
+            check=True,
+            capture_output=True,
+        )
+        grpc_ports = {name: free_port() for name, (_, _, has_grpc) in SERVICES.items() if has_grpc}
+        self.ports = {name: free_port() for name in SERVICES}
+        for name, (environment, prefix, _) in SERVICES.items():
+            log = (self.state_dir / f"{name}-{self.database}.log").open("wb")
+            self.processes[name] = subprocess.Popen(
+                [self.infra.pythons[environment], "-m", f"switchboard.{name}"],
+                cwd=self.root,
+                env=self.environment(name, prefix, grpc_ports),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_ready(self, timeout_s: float = 900.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = set(SERVICES)
+        while pending:
+            for name in list(pending):
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited; log: {self.state_dir / f'{name}-{self.database}.log'}")
+                if self._ready(name):
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after {timeout_s:.0f}s: {sorted(pending)}")
+            time.sleep(0.5)
+
+    def _ready(self, name: str) -> bool:
+        try:
+            with urllib.request.urlopen(self.url(name, "/readyz"), timeout=3) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -10,7 +10,9 @@ English ones).
    run: the same Milvus candidates in plain cosine order (dense-only) and BM25 over the passages.
    Also: how often the answerer's first citation is a labelled section, and the answer gate's
    calibration: the best hit's relevance of on-topic questions (the labelled ones, the cache set's seeds
-   and paraphrases) against that of the ``off_topic`` questions, per language and per half.
+   and paraphrases) against that of the ``off_topic`` questions, per language and per half; and how often
+   the answerer says "I don't know": for on-topic questions (wrongly) and for the off-topic and
+   ``out_of_scope`` ones (honestly).
 2. Cache, ``data/cache.yaml``: seed questions are answered (misses, which store their answers), then their
    exact repeats, variants and paraphrases are asked: hit rate, wrong hits, and hit latency against the
    uncached latency of the same questions (the cache skipped: retrieval + extractive answer), measured
@@ -51,6 +53,7 @@ from bench.generator.ragstats import (
     RepeatGroup,
     first_relevant,
     gate_summary,
+    honesty_summary,
     latency_ms,
     load_cache_set,
     load_off_topic,
@@ -67,6 +70,7 @@ from switchboard.generator.embedding import Embedder
 from switchboard.generator.knowledge import KnowledgeBase
 from switchboard.generator.retrieval import CANDIDATES, Retriever
 from switchboard.generator.settings import CacheSettings, Settings
+from switchboard.generator.style import not_known
 from switchboard.generator.vectors import VectorStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,6 +163,18 @@ async def bench_gate(
             relevance = hits[0].relevance if hits else 0.0
             samples.append(GateSample(language, on, relevance, index % 2))
     return gate_summary(samples, AnsweringPolicy().min_retrieval_score)
+
+
+async def bench_honesty(
+    tenant: str, answerer: Answerer, on_topic: list[tuple[str, str]], unanswerable: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """How often the answerer says it does not know: wrongly for on-topic questions, honestly for the rest."""
+    outcomes = []
+    for on, questions in ((True, on_topic), (False, unanswerable)):
+        for language, text in questions:
+            answer = await answerer.answer(Question(tenant, text, language, personal=True), deadline=_deadline())
+            outcomes.append((language, on, answer.text == not_known(language)))
+    return honesty_summary(outcomes)
 
 
 async def bench_repeated(tenant: str, answerer: Answerer, groups: list[RepeatGroup], rounds: int) -> dict[str, Any]:
@@ -308,6 +324,7 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     logging.basicConfig(level=logging.WARNING)
     questions = load_retrieval_set(DATA / "retrieval.yaml")
     off_topic = load_off_topic(DATA / "retrieval.yaml")
+    out_of_scope = load_off_topic(DATA / "retrieval.yaml", "out_of_scope")
     groups, pairs = load_cache_set(DATA / "cache.yaml")
     settings = CacheSettings()
     with tempfile.TemporaryDirectory(prefix="bench-generator-rag-") as scratch:
@@ -329,6 +346,7 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
         paraphrases = [(g.language, [g.seed, *(r.text for r in g.repeats if r.kind == "paraphrase")]) for g in groups]
         on_topic = [(q.language, q.text) for q in questions] + [(lang, t) for lang, texts in paraphrases for t in texts]
         retrieval["gate"] = await bench_gate(args.tenant, retriever, on_topic, off_topic)
+        retrieval["honesty"] = await bench_honesty(args.tenant, answerer, on_topic, off_topic + out_of_scope)
         repeated = await bench_repeated(args.tenant, answerer, groups, args.rounds)
         if args.model_questions > 0:
             model_uncached = await bench_model_uncached(

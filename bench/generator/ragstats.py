@@ -101,12 +101,29 @@ def load_retrieval_set(path: Path) -> list[LabelledQuestion]:
     return questions
 
 
-def load_off_topic(path: Path) -> list[tuple[str, str]]:
-    """The off-topic questions as ``(language, text)`` pairs, both languages required."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))["off_topic"]
+def load_off_topic(path: Path, key: str = "off_topic") -> list[tuple[str, str]]:
+    """The off-topic (or ``out_of_scope``) questions as ``(language, text)`` pairs, both languages required."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))[key]
     if set(data) != set(LANGUAGES) or not all(data.values()):
-        raise ValueError(f"off_topic needs questions in each of {LANGUAGES}")
-    return [(_language(language, "off_topic"), str(text)) for language in LANGUAGES for text in data[language]]
+        raise ValueError(f"{key} needs questions in each of {LANGUAGES}")
+    return [(_language(language, key), str(text)) for language in LANGUAGES for text in data[language]]
+
+
+def honesty_summary(outcomes: Sequence[tuple[str, bool, bool]]) -> dict[str, Any]:
+    """Per language, from ``(language, on_topic, said_not_known)``: on-topic questions wrongly refused and
+    off-topic or out-of-scope questions honestly refused."""
+    result: dict[str, Any] = {}
+    for language in LANGUAGES:
+        on = [refused for lang, on_topic, refused in outcomes if lang == language and on_topic]
+        off = [refused for lang, on_topic, refused in outcomes if lang == language and not on_topic]
+        result[language] = {
+            "on_topic": len(on),
+            "on_topic_refused": sum(on),
+            "unanswerable": len(off),
+            "honest": sum(off),
+            "honest_rate": rate(sum(off), len(off)),
+        }
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,9 +292,29 @@ def render_markdown(report: dict[str, Any]) -> str:
         "ours: `Retriever.search` (dense e5 + same-language bonus); dense-only: the same candidates in Milvus' "
         "cosine order; BM25: over the passages' content tokens, no embeddings. "
         f"Answerer (model off): the first citation is a labelled section for {answered['cited_labelled']} of the "
-        f"questions, {answered['clarified']} got a clarifying question instead.",
+        f'questions, {answered["clarified"]} got "I don\'t know, shall I get a colleague" instead.',
         "",
     ]
+    honesty = retrieval.get("honesty")
+    if honesty:
+        lines += [
+            "### Honest out of scope (the answerer, model off)",
+            "",
+            '| language | on-topic | refused on-topic | off-topic + out-of-scope | honest "I don\'t know" | rate |',
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for language in LANGUAGES:
+            h = honesty[language]
+            lines.append(
+                f"| {language} | {h['on_topic']} | {h['on_topic_refused']} | {h['unanswerable']} | {h['honest']} | "
+                f"{h['honest_rate']} |"
+            )
+        lines += [
+            "",
+            "Out-of-scope: `out_of_scope` of `data/retrieval.yaml`, questions that sit next to a passage that does "
+            'not answer them ("Do you ship to Canada?" next to the shipping fee).',
+            "",
+        ]
     gate = retrieval.get("gate")
     if gate:
         lines += [

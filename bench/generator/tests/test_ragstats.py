@@ -14,6 +14,7 @@ from bench.generator.ragstats import (
     Section,
     first_relevant,
     gate_summary,
+    honesty_summary,
     latency_ms,
     load_cache_set,
     load_off_topic,
@@ -123,6 +124,18 @@ def test_the_off_topic_set_has_both_languages() -> None:
     questions = load_off_topic(DATA / "retrieval.yaml")
     for language in ("en", "zh"):
         assert sum(lang == language for lang, _ in questions) >= 15
+
+
+def test_the_out_of_scope_set_has_both_languages() -> None:
+    questions = load_off_topic(DATA / "retrieval.yaml", "out_of_scope")
+    assert {lang for lang, _ in questions} == {"en", "zh"}
+
+
+def test_the_honesty_summary_counts_wrong_refusals_and_honest_ones_per_language() -> None:
+    outcomes = [("en", True, False), ("en", True, True), ("en", False, True), ("en", False, False), ("zh", False, True)]
+    summary = honesty_summary(outcomes)
+    assert summary["en"] == {"on_topic": 2, "on_topic_refused": 1, "unanswerable": 2, "honest": 1, "honest_rate": 0.5}
+    assert summary["zh"]["honest_rate"] == 1.0 and summary["zh"]["on_topic"] == 0
 
 
 def test_the_gate_summary_gives_ranges_margin_and_errors_per_half() -> None:

@@ -243,3 +243,13 @@ async def test_an_edited_knowledge_file_is_answered_from_at_once(store, embedder
     fees.write_text(fees.read_text(encoding="utf-8").replace("99元", "199元"), encoding="utf-8")
     after = await answerer.answer(question, deadline=_deadline())
     assert "满99元" in before.text and "满199元" in after.text and not after.cache_hit
+
+
+async def test_a_near_tie_that_misses_the_questions_words_steps_aside_for_the_passage_that_answers(
+    make_answerer, scripted
+) -> None:
+    # The address passage scores 0.001 above the dispatch times but shares none of the question's words.
+    answer = await make_answerer().answer(
+        Question("demo", "今天买今天能寄出吗？", "zh", personal=True), deadline=_deadline()
+    )
+    assert answer.citations[0]["source"] == "shipping.zh.md#发货时间" and "当天发货" in answer.text

@@ -118,8 +118,10 @@ class Answerer:
             if cached is not None:
                 neutral = Answer(cached.text, cached.source, cached.citations, cache_hit=True)
                 return self._finish("cache", _in_tone(neutral, question))
-        hits = await self._retriever.search(question.tenant_id, text, language)
-        if not hits or not self._answers(question.tenant_id, text, hits[0]):
+        hits = self._answering(
+            question.tenant_id, text, await self._retriever.search(question.tenant_id, text, language)
+        )
+        if not hits:
             hits = await self._follow_up_hits(question, text)
             if not hits:
                 return self._not_known(question)
@@ -140,13 +142,20 @@ class Answerer:
         query = follow_up_query(text, [PastTurn(turn.bot, redact(turn.text)) for turn in question.history])
         if query is None:
             return []
-        hits = await self._retriever.search(question.tenant_id, query, question.language)
-        return hits if hits and self._answers(question.tenant_id, query, hits[0]) else []
+        return self._answering(
+            question.tenant_id, query, await self._retriever.search(question.tenant_id, query, question.language)
+        )
 
-    def _answers(self, tenant_id: str, text: str, best: Hit) -> bool:
-        if best.relevance < self._policy.min_retrieval_score:
-            return False
-        return answerable(text, f"{best.title} {best.text}", self._retriever.knowledge_text(tenant_id))
+    def _answering(self, tenant_id: str, text: str, hits: Sequence[Hit]) -> list[Hit]:
+        """The hits that answer the question, best first: relevant enough, and sharing its key terms (a
+        near-tie whose words miss the question steps aside for the next hit); empty when none does."""
+        knowledge = self._retriever.knowledge_text(tenant_id)
+        return [
+            hit
+            for hit in hits
+            if hit.relevance >= self._policy.min_retrieval_score
+            and answerable(text, f"{hit.title} {hit.text}", knowledge)
+        ]
 
     async def _generate(
         self,

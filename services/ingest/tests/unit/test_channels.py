@@ -16,7 +16,7 @@ from switchboard.ingest.limits import RateLimiter
 from switchboard.ingest.rest import rasa_messages
 from switchboard.ingest.settings import LimitSettings
 from switchboard.ingest.tenancy import Tenants, load_channels
-from switchboard.ingest.webchat import Session, issue_token, read_token
+from switchboard.ingest.webchat_sessions import Session, issue_token, read_token
 from switchboard.ingest.wechat import parse_xml, wechat_signature
 
 REPO = Path(__file__).resolve().parents[4]

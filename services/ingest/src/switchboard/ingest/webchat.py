@@ -1,22 +1,16 @@
-"""Web chat: the ``/chat`` demo page, the embeddable ``/chat/widget.js``, session tokens and ``/ws``.
+"""Web chat: the ``/chat`` demo page, the embeddable ``/chat/widget.js``, the session endpoint and ``/ws``.
 
-The server issues a signed session token (HMAC-SHA256 with the tenant's session secret) naming the
-tenant, the web user and the conversation; the socket takes all three from the token, never from
-what the client sends. The handshake's ``Origin`` must be on the tenant's allow-list. Messages carry
-a client message id: a resend after a reconnect is deduplicated and acknowledged again, and on
-connect the server sends the conversation so far, so the widget shows every message once.
+The socket speaks for the tenant, web user and conversation its session token names
+(``webchat_sessions``), never for what the client sends. The handshake's ``Origin`` must be on the
+tenant's allow-list. Messages carry a client message id: a resend after a reconnect is deduplicated
+and acknowledged again, and on connect the server sends the conversation so far, so the widget
+shows every message once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
-import time
-import uuid
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -31,55 +25,11 @@ from switchboard.ingest.identity import Identity
 from switchboard.ingest.intake import Inbound
 from switchboard.ingest.limits import read_body
 from switchboard.ingest.tenancy import ChannelConfig, WebConfig
+from switchboard.ingest.webchat_sessions import Session, issue_token, read_token, renewed_session
 
 log = get_logger(__name__)
 
 STATIC = ("chat.html", "widget.js", "widget.css")
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    tenant_id: str
-    user_id: str
-    conversation_id: str
-    expires_at: int
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def issue_token(config: WebConfig, session: Session) -> str:
-    payload = _b64(
-        json.dumps(
-            {"t": session.tenant_id, "u": session.user_id, "c": session.conversation_id, "exp": session.expires_at},
-            separators=(",", ":"),
-        ).encode()
-    )
-    signature = hmac.new(config.session_secret.get_secret_value().encode(), payload.encode(), hashlib.sha256).digest()
-    return f"{payload}.{_b64(signature)}"
-
-
-def read_token(tenants_get, token: str, now: float | None = None) -> Session | None:
-    """The session a token names, or None when it is malformed, forged, expired or of an unknown tenant."""
-    try:
-        payload, signature = token.split(".", 1)
-        data = json.loads(_unb64(payload))
-        tenant = tenants_get(str(data["t"]))
-        if tenant is None or tenant.web is None:
-            return None
-        secret = tenant.web.session_secret.get_secret_value().encode()
-        expected = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, _unb64(signature)):
-            return None
-        session = Session(str(data["t"]), str(data["u"]), str(data["c"]), int(data["exp"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return session if session.expires_at > (now or time.time()) else None
 
 
 def reply_frame(reply: ReplyReady) -> dict[str, Any]:
@@ -186,12 +136,7 @@ class WebChatAdapter:
             previous = str(json.loads(body or b"{}").get("token", ""))
         except (ValueError, AttributeError):
             raise RejectedRequest(400, "expected a JSON object") from None
-        session = read_token(self._context.tenants.get, previous) if previous else None
-        if session is None or session.tenant_id != tenant.tenant_id:
-            session = Session(tenant.tenant_id, f"w-{uuid.uuid4().hex}", str(uuid.uuid4()), 0)
-        session = Session(
-            session.tenant_id, session.user_id, session.conversation_id, int(time.time()) + config.session_ttl_s
-        )
+        session = renewed_session(self._context.tenants.get, tenant, config, previous)
         body_out = {
             "token": issue_token(config, session),
             "conversation_id": session.conversation_id,

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tarfile
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CONVLAB = "convlab==3.0.1"
@@ -41,14 +41,6 @@ class Split:
     language: str
     train: list[Item]
     test: list[Item]
-
-    def to_json(self) -> dict:
-        return {
-            "name": self.name,
-            "language": self.language,
-            "train": [asdict(i) for i in self.train],
-            "test": [asdict(i) for i in self.test],
-        }
 
 
 def stratified_split(items: list[Item], test_share: float, seed: int) -> tuple[list[Item], list[Item]]:

@@ -13,7 +13,3 @@ class RetryableError(SwitchboardError):
 
 class PermanentError(SwitchboardError):
     """A failure that retrying cannot fix (bad input, a broken invariant)."""
-
-
-class ConfigurationError(PermanentError):
-    """The service is misconfigured; the message says what to set."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -101,11 +101,6 @@ def context_from_headers(headers: Sequence[tuple[str, bytes]] | None) -> otel_co
     """The trace context a Kafka record carries (a fresh root when it carries none)."""
     carrier = {key: value.decode("latin-1") for key, value in headers or () if key in TRACE_HEADERS}
     return _PROPAGATOR.extract(carrier)
-
-
-def context_from_carrier(carrier: Mapping[str, str]) -> otel_context.Context:
-    """The trace context of a mapping such as gRPC metadata or an envelope's fields."""
-    return _PROPAGATOR.extract(dict(carrier))
 
 
 @contextmanager

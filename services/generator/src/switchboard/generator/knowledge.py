@@ -41,9 +41,6 @@ class KnowledgeBase:
     def text(self) -> str:
         return "\n".join(f"{p.title} {p.text}" for p in self.passages)
 
-    def in_language(self, language: str) -> tuple[Passage, ...]:
-        return tuple(p for p in self.passages if p.language == language)
-
 
 def load_knowledge_base(tenant_id: str, folder: Path) -> KnowledgeBase:
     """Reads and cuts every knowledge file of a tenant; raises on a misnamed or empty file."""

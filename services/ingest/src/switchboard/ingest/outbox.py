@@ -86,10 +86,6 @@ class Outbox:
         cursor = self.collection.find({"tenant_id": tenant_id, "conversation_id": conversation_id, "status": PENDING})
         return await asyncio.to_thread(lambda: sorted(cursor, key=lambda d: (d["created_at"], d["sequence"])))
 
-    async def status_of(self, reply_id: str) -> str | None:
-        document = await asyncio.to_thread(self.collection.find_one, {"_id": reply_id}, {"status": 1})
-        return document["status"] if document else None
-
     async def history(self, tenant_id: str, conversation_id: str, limit: int = 100) -> list[dict]:
         """The replies of a conversation, oldest first."""
         cursor = self.collection.find({"tenant_id": tenant_id, "conversation_id": conversation_id})

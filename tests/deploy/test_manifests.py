@@ -495,7 +495,8 @@ def test_dockerfile_copies_only_proto_core_and_the_service(service: str) -> None
     used, runtime = image_stages(service)
     allowed = {"proto/", "lib/core/", f"services/{service}/"}
     # Tenant folders (channel files, NLU data, knowledge) ship as defaults; deployments mount their own.
-    optional = {"tenants/"}
+    # The licence text ships with the application.
+    optional = {"tenants/", "LICENSE/"}
     copied: set[str] = set()
     assert not instructions(used, "ADD"), "use COPY, not ADD"
     for copy in instructions(used, "COPY"):
@@ -603,6 +604,7 @@ def test_dockerignore_keeps_local_state_out_and_sources_in() -> None:
         "requirements/services.lock",
         "requirements/dialogue.lock",
         "tenants/demo/tenant.yaml",
+        "LICENSE",
     ]
     for service in NAMES:
         needed += [f"services/{service}/pyproject.toml", f"services/{service}/src/switchboard/{service}/__main__.py"]

@@ -69,8 +69,31 @@ def test_entry_point_settings_and_errors_follow_the_convention(name: str) -> Non
         root_error.replace("Error", "PermanentError"),
     } <= error_classes
 
-    app = (package / "app.py").read_text()
-    assert re.search(r"^(async )?def build\(runtime: ServiceRuntime, settings: Settings\)", app, re.M)
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_app_exposes_the_one_build_seam(name: str) -> None:
+    """``build(runtime, settings, topics=None) -> <Service>Parts`` in every app.py, used by the entry point and tests;
+    read from the source because dialogue runs on its own interpreter."""
+    package = REPO / "services" / name / "src" / "switchboard" / name
+    app = ast.parse((package / "app.py").read_text())
+    builds = [node for node in app.body if isinstance(node, ast.AsyncFunctionDef) and node.name == "build"]
+    assert len(builds) == 1, f"services/{name}/app.py has no async build"
+    signature = builds[0].args
+    assert [(a.arg, ast.unparse(a.annotation)) for a in signature.args] == [
+        ("runtime", "ServiceRuntime"),
+        ("settings", "Settings"),
+        ("topics", "ConversationTopics | None"),
+    ]
+    assert [ast.unparse(d) for d in signature.defaults] == ["None"]
+    assert not (signature.kwonlyargs or signature.vararg or signature.kwarg)
+    parts = f"{name.capitalize()}Parts"
+    assert ast.unparse(builds[0].returns) == parts
+    [record] = [node for node in app.body if isinstance(node, ast.ClassDef) and node.name == parts]
+    assert any("dataclass" in ast.unparse(d) for d in record.decorator_list), f"{parts} is a dataclass"
+    main = (package / "__main__.py").read_text()
+    assert f"from switchboard.{name}.app import build" in main and "build(runtime, settings)" in main
+    others = [n.name for n in app.body if isinstance(n, ast.AsyncFunctionDef) and n.name in {"wire", "build_on"}]
+    assert not others, f"services/{name}/app.py has a second composition root: {others}"
 
 
 @pytest.mark.parametrize("name", SERVICES)

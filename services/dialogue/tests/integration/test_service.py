@@ -14,7 +14,7 @@ from switchboard.core.settings import HttpSettings
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.testing.plugin import repo_root
 from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_UNDERSTOOD, REPLY_DECIDED, REPLY_READY, ConversationTopics
-from switchboard.dialogue.app import build_on
+from switchboard.dialogue.app import build
 from switchboard.dialogue.settings import AssistantSettings, Settings
 from switchboard.dialogue.testing import returned_to_bot, understood
 
@@ -36,7 +36,7 @@ async def service(kafka_settings, mongo_settings, private_topic, trained_model):
         ),
     )
     runtime = ServiceRuntime("dialogue", settings)
-    await build_on(runtime, settings, topics)
+    await build(runtime, settings, topics)
     task = asyncio.create_task(runtime.run())
     yield topics
     runtime.request_stop()

@@ -16,8 +16,8 @@ from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import GrpcSettings, HttpSettings, KafkaSettings
 from switchboard.core.testing import free_port
 from switchboard.core.testing.harness import wait_until
-from switchboard.core.topics import MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, Topic
-from switchboard.nlu.app import wire
+from switchboard.core.topics import ConversationTopics, Topic
+from switchboard.nlu.app import build
 from switchboard.nlu.registry import ModelRegistry
 from switchboard.nlu.settings import Settings
 from switchboard.nlu.store import ModelStore
@@ -58,7 +58,7 @@ async def wait_ready(url: str, task: asyncio.Task, timeout_s: float = 90.0) -> N
 
 @pytest.fixture()
 async def start_nlu(
-    kafka_settings: KafkaSettings, mongo_settings, private_topic, tmp_path: Path
+    kafka_settings: KafkaSettings, mongo_settings, conversation_topics: ConversationTopics, tmp_path: Path
 ) -> AsyncIterator[Callable[..., Any]]:
     """Starts the service; ``models_from`` pre-fills its models folder, otherwise it trains at start."""
     started: list[tuple[ServiceRuntime, asyncio.Task]] = []
@@ -76,13 +76,12 @@ async def start_nlu(
             reload_interval_s=0.3,
             drain_timeout_s=5,
         )
-        inbound, outbound = await private_topic(MESSAGE_RECEIVED), await private_topic(MESSAGE_UNDERSTOOD)
         runtime = ServiceRuntime("nlu", settings)
-        registry = await wire(runtime, settings, inbound, outbound)
+        parts = await build(runtime, settings, conversation_topics)
         task = asyncio.create_task(runtime.run())
         started.append((runtime, task))
         await wait_ready(f"http://127.0.0.1:{settings.http.port}", task)
-        return RunningNlu(settings, registry, inbound, outbound, task)
+        return RunningNlu(settings, parts.registry, conversation_topics.inbound, conversation_topics.understood, task)
 
     yield start
     for runtime, task in started:

@@ -1,8 +1,9 @@
 """The lifecycle every service shares: start servers and consumers, run until SIGTERM, drain.
 
-A service's ``app.py`` builds a ``ServiceRuntime``, registers its consumers, routes and gRPC
-servicers, and awaits ``run()``. Draining order: stop reporting ready, let consumers finish the
-batch in flight and commit, stop gRPC with grace, flush the producer, close the rest.
+A service's ``app.build(runtime, settings, topics=None)`` registers its consumers, routes and gRPC
+servicers on a ``ServiceRuntime`` and returns its running parts; ``serve`` (or a test) then awaits
+``run()``. Draining order: stop reporting ready, let consumers finish the batch in flight and commit,
+stop gRPC with grace, flush the producer, close the rest.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ Closer = Callable[[], Awaitable[None]]
 class ServiceRuntime:
     """Owns the shared pieces of one running service and their order of start and stop."""
 
-    def __init__(self, name: str, settings: ServiceSettings) -> None:
+    def __init__(self, name: str, settings: ServiceSettings, *, consumer_group: str = "") -> None:
+        """``consumer_group``: its consumers' default group (``switchboard-<name>`` unless given); replicas share it."""
         self.name = name
         self.settings = settings
+        self.consumer_group = consumer_group or f"switchboard-{name}"
         self.readiness = Readiness()
         self.http_app: web.Application = build_ops_app(name, self.readiness)
         self.publisher = Publisher(settings.kafka, name)
@@ -56,7 +59,7 @@ class ServiceRuntime:
         """Registers a consumer of ``topic``; its progress becomes part of readiness."""
         consumer = TopicConsumer(
             topic=topic,
-            group_id=group_id or f"switchboard-{self.name}",
+            group_id=group_id or self.consumer_group,
             handler=handler,
             settings=self.settings.kafka,
             publisher=self.publisher,
@@ -133,7 +136,7 @@ class ServiceRuntime:
         log.info("service.stopped", service=self.name)
 
 
-def serve(name: str, settings: ServiceSettings, build: Callable[[ServiceRuntime], Awaitable[None] | None]) -> None:
+def serve(name: str, settings: ServiceSettings, build: Callable[[ServiceRuntime], Awaitable[object]]) -> None:
     """Runs a service process: logging and tracing set up, ``build`` wires the runtime, run to SIGTERM."""
     from switchboard.core.logs import configure_logging
     from switchboard.core.telemetry import configure_tracing
@@ -143,9 +146,7 @@ def serve(name: str, settings: ServiceSettings, build: Callable[[ServiceRuntime]
 
     async def main() -> None:
         runtime = ServiceRuntime(name, settings)
-        built = build(runtime)
-        if built is not None:
-            await built
+        await build(runtime)
         await runtime.run()
 
     try:

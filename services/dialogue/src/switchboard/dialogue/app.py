@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from switchboard.core.contracts import HandoffEvent, MessageUnderstood
@@ -22,13 +23,17 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore
 log = get_logger(__name__)
 
 
-async def build(runtime: ServiceRuntime, settings: Settings) -> Assistant:
-    """Trains or loads the model, seeds the demo data, and wires the consumers of the real topics."""
-    return await build_on(runtime, settings, ConversationTopics())
+@dataclass(frozen=True, slots=True)
+class DialogueParts:
+    """What ``build`` wired into the runtime: the loaded assistant."""
+
+    assistant: Assistant
 
 
-async def build_on(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics) -> Assistant:
-    """``build`` on the given topics."""
+async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> DialogueParts:
+    """Trains or loads the model, seeds the demo data, and wires the consumers of ``topics`` (the declared ones
+    unless given)."""
+    topics = topics or ConversationTopics()
     quiet_rasa(own_logging=True)
     tenant_dir = Path(settings.assistant.tenant_dir)
     tenant = load_tenant(tenant_dir / "tenant.yaml")
@@ -67,4 +72,4 @@ async def build_on(runtime: ServiceRuntime, settings: Settings, topics: Conversa
 
     runtime.consume(topics.understood, on_understood)
     runtime.consume(topics.handoff, on_handoff)
-    return assistant
+    return DialogueParts(assistant)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from switchboard.api.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from switchboard.core.grpcserver import add_grpc_server
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import REPLY_DECIDED
+from switchboard.core.topics import ConversationTopics
 from switchboard.generator.answering import Answerer, AnsweringPolicy
 from switchboard.generator.cache import AnswerCache
 from switchboard.generator.embedding import Embedder
@@ -22,7 +23,20 @@ from switchboard.generator.vectors import VectorStore
 log = get_logger(__name__)
 
 
-async def build(runtime: ServiceRuntime, settings: Settings) -> None:
+@dataclass(frozen=True, slots=True)
+class GeneratorParts:
+    """What ``build`` wired into the runtime: the answerer and the handler of generate decisions."""
+
+    answerer: Answerer
+    handler: DecisionHandler
+
+
+async def build(
+    runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None
+) -> GeneratorParts:
+    """Opens the vector store, loads the model when used; answers ``topics.decided`` on ``topics.outbound`` (the
+    declared topics unless given) and over gRPC."""
+    topics = topics or ConversationTopics()
     uri = settings.knowledge.milvus_uri
     if "://" not in uri:
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
@@ -44,9 +58,14 @@ async def build(runtime: ServiceRuntime, settings: Settings) -> None:
         policy=AnsweringPolicy(min_retrieval_score=settings.knowledge.min_retrieval_score),
     )
     handler = DecisionHandler(
-        answerer, runtime.publish, fallback=settings.fallback, default_deadline_ms=settings.deadline_ms
+        answerer,
+        runtime.publish,
+        fallback=settings.fallback,
+        default_deadline_ms=settings.deadline_ms,
+        replies=topics.outbound,
+        decisions=topics.decided,
     )
-    runtime.consume(REPLY_DECIDED, handler)
+    runtime.consume(topics.decided, handler)
     server = add_grpc_server(runtime, settings.grpc)
     pb_grpc.add_GeneratorServiceServicer_to_server(
         GeneratorServicer(answerer, default_deadline_ms=settings.deadline_ms), server
@@ -56,3 +75,4 @@ async def build(runtime: ServiceRuntime, settings: Settings) -> None:
         await asyncio.to_thread(store.close)
 
     runtime.on_close(close_store)
+    return GeneratorParts(answerer, handler)

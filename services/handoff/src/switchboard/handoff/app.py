@@ -25,8 +25,8 @@ log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Wired:
-    """What ``wire`` built: the handoff workflow and the floor stream (tests reach both)."""
+class HandoffParts:
+    """What ``build`` wired into the runtime: the handoff workflow and the floor stream."""
 
     service: HandoffService
     floor: FloorStream
@@ -36,12 +36,10 @@ def load_setups(tenants_dir: Path) -> dict[str, TenantSetup]:
     return {t.id: TenantSetup(t, load_rules(tenants_dir / t.id / "handoff.yaml")) for t in load_tenants(tenants_dir)}
 
 
-async def build(runtime: ServiceRuntime, settings: Settings) -> Wired:
-    return await wire(runtime, settings, ConversationTopics())
-
-
-async def wire(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics) -> Wired:
-    """Loads tenants, rules and agents; registers consumers, the console, the presence sweep and the floor stream."""
+async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> HandoffParts:
+    """Loads tenants, rules and agents; registers consumers of ``topics`` (the declared ones unless given), the
+    console, the presence sweep and the floor stream."""
+    topics = topics or ConversationTopics()
     tenants_dir = Path(settings.tenants_dir)
     setups = load_setups(tenants_dir)
     database = runtime.database()
@@ -73,4 +71,4 @@ async def wire(runtime: ServiceRuntime, settings: Settings, topics: Conversation
 
     runtime.background(sweep_presence)
     log.info("handoff.tenants.loaded", tenants=",".join(setups))
-    return Wired(service, floor)
+    return HandoffParts(service, floor)

@@ -40,7 +40,7 @@ from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
 from switchboard.core.testing import free_port
 from switchboard.core.topics import ConversationTopics
-from switchboard.handoff.app import wire
+from switchboard.handoff.app import build
 from switchboard.handoff.floor_stream import FloorStream
 from switchboard.handoff.service import HandoffService
 from switchboard.handoff.settings import AssistSettings, ConsoleSettings, FloorSettings, Settings
@@ -177,7 +177,7 @@ class HandoffNode:
             ),
         )
         self.runtime = ServiceRuntime("handoff", self.settings)
-        wired = await wire(self.runtime, self.settings, self.topics)
+        wired = await build(self.runtime, self.settings, self.topics)
         self.service: HandoffService = wired.service
         self.floor: FloorStream = wired.floor
         self.service.clock = self.clock

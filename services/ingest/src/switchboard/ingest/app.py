@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -18,7 +19,7 @@ from switchboard.core.contracts import Channel, ReplyReady
 from switchboard.core.kafka import TopicBroadcast
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import HANDOFF_EVENTS, MESSAGE_RECEIVED, REPLY_READY
+from switchboard.core.topics import ConversationTopics
 from switchboard.ingest.channels import ChannelAdapter, Context
 from switchboard.ingest.identity import Customers
 from switchboard.ingest.intake import Intake
@@ -91,18 +92,33 @@ def build_adapters(context: Context, http: aiohttp.ClientSession, database) -> t
     return [web_chat, RestAdapter(context), wechat, voice], senders
 
 
-async def build(runtime: ServiceRuntime, settings: Settings) -> None:
+@dataclass(frozen=True, slots=True)
+class IngestParts:
+    """What ``build`` wired into the runtime: the channels' shared context, the client of the channels' APIs
+    and the per-replica reply readers."""
+
+    context: Context
+    http: aiohttp.ClientSession
+    readers: list[TopicBroadcast]
+
+
+async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> IngestParts:
+    """Serves every channel route; writes ``topics.inbound``, delivers ``topics.outbound`` and reads
+    ``topics.handoff`` (the declared topics unless given)."""
+    topics = topics or ConversationTopics()
     use_io_threads(settings.io_threads)
     database = runtime.database()
-    context = build_context(settings, database, lambda message: runtime.publish(MESSAGE_RECEIVED, message))
+    context = build_context(settings, database, lambda message: runtime.publish(topics.inbound, message))
     http = aiohttp.ClientSession()
     runtime.on_close(http.close)
     providers, senders = build_adapters(context, http, database)
     for provider in providers:
         runtime.http_app.router.add_routes(provider.routes())
-    runtime.consume(REPLY_READY, Delivery(senders))
-    for topic, handler in ((REPLY_READY, context.hub.on_reply), (HANDOFF_EVENTS, context.hub.on_handoff)):
-        reader = TopicBroadcast(
-            topic=topic, handler=handler, settings=settings.kafka, client_name=f"ingest-{topic.name}"
-        )
+    runtime.consume(topics.outbound, Delivery(senders))
+    readers = [
+        TopicBroadcast(topic=topic, handler=handler, settings=settings.kafka, client_name=f"ingest-{topic.name}")
+        for topic, handler in ((topics.outbound, context.hub.on_reply), (topics.handoff, context.hub.on_handoff))
+    ]
+    for reader in readers:
         runtime.background(reader.run)
+    return IngestParts(context, http, readers)

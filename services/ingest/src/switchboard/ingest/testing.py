@@ -1,8 +1,8 @@
 """An in-process ingest node on the real broker and database, for tests and the benchmark.
 
-``IngestNode`` serves every channel route on a local port with its own topics (pass test-private
-copies), runs the per-replica reply readers and the grouped delivery consumer, and a ``Responder``
-stands in for NLU, dialogue and generator: it answers each customer message on the outbound topic.
+``IngestNode`` is the service as ``app.build`` wires it, on a local port and its own topics (pass test-private
+copies); a ``Responder`` stands in for NLU, dialogue and generator: it answers each customer message on the
+outbound topic.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from pymongo import MongoClient
 
 from switchboard.core.contracts import (
     HandoffEvent,
@@ -26,11 +25,13 @@ from switchboard.core.contracts import (
     ReplySource,
     caused_envelope,
 )
-from switchboard.core.kafka import Publisher, TopicBroadcast, TopicConsumer
-from switchboard.core.settings import KafkaSettings, MongoSettings
+from switchboard.core.kafka import Publisher
+from switchboard.core.runtime import ServiceRuntime
+from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings
 from switchboard.core.testing import free_port
-from switchboard.core.topics import Topic
-from switchboard.ingest.app import Delivery, build_adapters, build_context, use_io_threads
+from switchboard.core.topics import ConversationTopics, Topic
+from switchboard.ingest.app import build
+from switchboard.ingest.channels import Context
 from switchboard.ingest.settings import Settings
 
 Answer = Callable[[MessageReceived], Awaitable[list[ReplyReady]]]
@@ -80,6 +81,9 @@ class Responder:
 
 @dataclass
 class IngestNode:
+    """One ingest replica built by ``app.build`` on the given topics; nodes with one ``delivery_group`` share
+    the delivery consumer's group like replicas do."""
+
     kafka: KafkaSettings
     mongo: MongoSettings
     inbound: Topic
@@ -100,75 +104,51 @@ class IngestNode:
             "public_base_url": self.base_url,
             **self.settings_overrides,
         }
-        self.settings = Settings(kafka=self.kafka, mongo=self.mongo, **overrides)
-        use_io_threads(self.settings.io_threads)
-        self.client = MongoClient(self.mongo.uri, serverSelectionTimeoutMS=self.mongo.timeout_ms, tz_aware=True)
-        self.db = self.client[self.mongo.database]
-        self.publisher = Publisher(self.kafka, f"ingest-node-{uuid.uuid4().hex[:6]}")
-        await self.publisher.start()
-        self.context = build_context(self.settings, self.db, lambda m: self.publisher.publish(self.inbound, m))
-        self.http = aiohttp.ClientSession()
-        providers, senders = build_adapters(self.context, self.http, self.db)
-        app = web.Application()
-        for provider in providers:
-            app.router.add_routes(provider.routes())
-        app.router.add_routes(self.extra_routes)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        self.readers = [
-            TopicBroadcast(
-                topic=self.outbound, handler=self.context.hub.on_reply, settings=self.kafka, client_name="node-out"
-            ),
-            TopicBroadcast(
-                topic=self.handoff, handler=self.context.hub.on_handoff, settings=self.kafka, client_name="node-ho"
-            ),
-        ]
-        self.consumers = [
-            TopicConsumer(
-                topic=self.outbound,
-                group_id=self.delivery_group or f"ingest-{uuid.uuid4().hex[:8]}",
-                handler=Delivery(senders),
-                settings=self.kafka,
-                publisher=self.publisher,
-            ),
-        ]
+        self.settings = Settings(kafka=self.kafka, mongo=self.mongo, http=HttpSettings(port=self.port), **overrides)
+        group = self.delivery_group or f"ingest-{uuid.uuid4().hex[:8]}"
+        self.runtime = ServiceRuntime("ingest", self.settings, consumer_group=group)
+        topics = ConversationTopics(inbound=self.inbound, outbound=self.outbound, handoff=self.handoff)
+        self.parts = await build(self.runtime, self.settings, topics)
+        self.runtime.http_app.router.add_routes(self.extra_routes)
         if self.responder is not None:
             responder = self.responder
 
             async def respond(message: MessageReceived) -> None:
-                await responder(message, lambda reply: self.publisher.publish(self.outbound, reply))
+                await responder(message, self.publish_reply)
 
-            self.consumers.append(
-                TopicConsumer(
-                    topic=self.inbound,
-                    group_id=f"responder-{uuid.uuid4().hex[:8]}",
-                    handler=respond,
-                    settings=self.kafka,
-                    publisher=self.publisher,
-                )
-            )
-        self.tasks = [asyncio.create_task(r.run()) for r in self.readers]
-        self.tasks += [asyncio.create_task(c.run()) for c in self.consumers]
-        await asyncio.wait_for(asyncio.gather(*(r.started() for r in self.readers)), 30)
+            self.runtime.consume(self.inbound, respond, group_id=f"responder-{uuid.uuid4().hex[:8]}")
+        self.client = self.runtime.mongo_client()
+        self.db = self.runtime.database()
+        self.task = asyncio.create_task(self.runtime.run())
+        readers = asyncio.ensure_future(asyncio.gather(*(r.started() for r in self.parts.readers)))
+        done, _ = await asyncio.wait([readers, self.task], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if self.task in done:
+            readers.cancel()
+            self.task.result()
+            raise AssertionError("the ingest node stopped before its reply readers started")
+        if readers not in done:
+            readers.cancel()
+            raise AssertionError("the ingest node's reply readers did not start")
         return self
 
+    @property
+    def context(self) -> Context:
+        return self.parts.context
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        return self.parts.http
+
+    @property
+    def publisher(self) -> Publisher:
+        return self.runtime.publisher
+
     async def publish_reply(self, reply: ReplyReady) -> None:
-        await self.publisher.publish(self.outbound, reply)
+        await self.runtime.publish(self.outbound, reply)
 
     async def publish_handoff(self, event: HandoffEvent) -> None:
-        await self.publisher.publish(self.handoff, event)
+        await self.runtime.publish(self.handoff, event)
 
     async def __aexit__(self, *_: Any) -> None:
-        for consumer in self.consumers:
-            consumer.stop()
-        for reader in self.readers:
-            reader.stop()
-        await asyncio.wait(self.tasks, timeout=15)
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.runner.cleanup()
-        await self.http.close()
-        await self.publisher.stop()
-        self.client.close()
+        self.runtime.request_stop()
+        await asyncio.wait_for(self.task, timeout=60)

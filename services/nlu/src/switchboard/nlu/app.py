@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from switchboard.core.contracts import MessageReceived, MessageUnderstood
+from switchboard.core.contracts import MessageReceived
 from switchboard.core.grpcserver import add_grpc_server
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.topics import MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD, Topic
+from switchboard.core.topics import ConversationTopics
 from switchboard.nlu import http
 from switchboard.nlu.grpcapi import add_nlu_service
 from switchboard.nlu.model import ParseInput, TrainOptions
@@ -29,17 +30,17 @@ def received_at(message: MessageReceived) -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def build(runtime: ServiceRuntime, settings: Settings) -> ModelRegistry:
-    return await wire(runtime, settings, MESSAGE_RECEIVED, MESSAGE_UNDERSTOOD)
+@dataclass(frozen=True, slots=True)
+class NluParts:
+    """What ``build`` wired into the runtime: the tenants' model registry."""
+
+    registry: ModelRegistry
 
 
-async def wire(
-    runtime: ServiceRuntime,
-    settings: Settings,
-    inbound: Topic[MessageReceived],
-    outbound: Topic[MessageUnderstood],
-) -> ModelRegistry:
-    """Wires the service into ``runtime``; the topics are parameters so tests can use private copies."""
+async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> NluParts:
+    """Wires the service into ``runtime``: reads ``topics.inbound``, writes ``topics.understood`` (the declared
+    topics unless given)."""
+    topics = topics or ConversationTopics()
     registry = ModelRegistry(
         ModelStore(settings.models_dir), settings.tenants_dir, TrainOptions(encoder=settings.intent_encoder)
     )
@@ -56,7 +57,7 @@ async def wire(
             reading = await parser.parse_in_batch(message.envelope.tenant_id, item)
         else:
             reading = empty_reading(message.language_hint)
-        await runtime.publish(outbound, understood(message, reading))
+        await runtime.publish(topics.understood, understood(message, reading))
         PARSE_SECONDS.labels("kafka").observe(time.perf_counter() - started)
 
     async def reload_models() -> None:
@@ -73,9 +74,9 @@ async def wire(
     runtime.readiness.add("models", models_ready)
     runtime.background(parser.run_batches)
     runtime.background(reload_models)
-    runtime.consume(inbound, on_message)
+    runtime.consume(topics.inbound, on_message)
     http.add_routes(
         runtime.http_app, parser, settings.default_tenant, max_body_bytes=settings.max_text_chars * 4 + 4096
     )
     add_nlu_service(add_grpc_server(runtime, settings.grpc), parser)
-    return registry
+    return NluParts(registry)

@@ -8,7 +8,7 @@ import pytest
 
 from switchboard.core.testing.plugin import repo_root
 from switchboard.nlu.model import NluModel
-from switchboard.nlu.store import ModelStore
+from switchboard.nlu.model_store import ModelStore
 from switchboard.nlu.train import train_tenant
 
 

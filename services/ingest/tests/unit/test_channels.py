@@ -10,12 +10,12 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo.errors import ServerSelectionTimeoutError
 
 from switchboard.core.contracts import QuickReply, ReplyReady
+from switchboard.ingest.channel_config import Tenants, load_channels
 from switchboard.ingest.channels import split_text
 from switchboard.ingest.errors import ChannelConfigError, RejectedRequest
 from switchboard.ingest.limits import RateLimiter
 from switchboard.ingest.rest import rasa_messages
 from switchboard.ingest.settings import LimitSettings
-from switchboard.ingest.tenancy import Tenants, load_channels
 from switchboard.ingest.webchat_sessions import Session, issue_token, read_token
 from switchboard.ingest.wechat import parse_xml, wechat_signature
 

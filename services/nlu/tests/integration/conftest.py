@@ -18,9 +18,9 @@ from switchboard.core.testing import free_port
 from switchboard.core.testing.harness import wait_until
 from switchboard.core.topics import ConversationTopics, Topic
 from switchboard.nlu.app import build
+from switchboard.nlu.model_store import ModelStore
 from switchboard.nlu.registry import ModelRegistry
 from switchboard.nlu.settings import Settings
-from switchboard.nlu.store import ModelStore
 
 
 @dataclass

@@ -19,7 +19,7 @@ from switchboard.core.contracts import (
     caused_envelope,
     new_envelope,
 )
-from switchboard.nlu.store import ModelStore
+from switchboard.nlu.model_store import ModelStore
 
 
 def customer_message(text: str, tenant: str = "demo", hint: str = "") -> MessageReceived:

@@ -10,7 +10,7 @@ import pytest
 
 from switchboard.nlu.calibration import NEVER, choose_accept
 from switchboard.nlu.model import FALLBACK_INTENT, NluModel, ParseInput
-from switchboard.nlu.store import ModelStore
+from switchboard.nlu.model_store import ModelStore
 
 PROBES = [
     "我的订单到哪了",

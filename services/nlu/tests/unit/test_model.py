@@ -4,7 +4,7 @@ import pytest
 
 from switchboard.core.contracts import Language
 from switchboard.nlu.model import FALLBACK_INTENT, NluModel, ParseInput
-from switchboard.nlu.store import ModelStore
+from switchboard.nlu.model_store import ModelStore
 
 
 @pytest.mark.parametrize(

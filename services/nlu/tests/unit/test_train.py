@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from switchboard.nlu.store import ModelStore
+from switchboard.nlu.model_store import ModelStore
 from switchboard.nlu.train import main
 
 

@@ -20,7 +20,7 @@ from switchboard.core.logs import get_logger
 from switchboard.core.topics import REPLY_DECIDED, REPLY_READY, Topic
 from switchboard.generator.answering import Answer, Answerer, Question
 from switchboard.generator.conversation import PastTurn
-from switchboard.generator.replies import answer_language, fallback_answer, handoff_decision, reply_ready
+from switchboard.generator.reply_events import answer_language, fallback_answer, handoff_decision, reply_ready
 from switchboard.generator.settings import FallbackSettings
 
 log = get_logger(__name__)

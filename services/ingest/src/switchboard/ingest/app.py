@@ -20,15 +20,15 @@ from switchboard.core.kafka import TopicBroadcast
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.topics import ConversationTopics
+from switchboard.ingest.channel_config import Tenants
 from switchboard.ingest.channels import ChannelAdapter, Context
 from switchboard.ingest.identity import Customers
 from switchboard.ingest.intake import Intake
 from switchboard.ingest.limits import RateLimiter
 from switchboard.ingest.outbox import Outbox
-from switchboard.ingest.replies import ReplyHub
+from switchboard.ingest.reply_hub import ReplyHub
 from switchboard.ingest.rest import RestAdapter
 from switchboard.ingest.settings import Settings
-from switchboard.ingest.tenancy import Tenants
 from switchboard.ingest.voice import VoiceAdapter
 from switchboard.ingest.webchat import WebChatAdapter
 from switchboard.ingest.wechat import WeChatAdapter

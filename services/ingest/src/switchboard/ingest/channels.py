@@ -18,12 +18,12 @@ from pymongo.errors import PyMongoError
 
 from switchboard.core.contracts import ReplyReady
 from switchboard.core.logs import get_logger
+from switchboard.ingest.channel_config import Tenants
 from switchboard.ingest.errors import RejectedRequest
 from switchboard.ingest.intake import Intake
 from switchboard.ingest.outbox import Outbox
-from switchboard.ingest.replies import ReplyHub
+from switchboard.ingest.reply_hub import ReplyHub
 from switchboard.ingest.settings import Settings
-from switchboard.ingest.tenancy import Tenants
 
 log = get_logger(__name__)
 

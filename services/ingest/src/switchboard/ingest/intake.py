@@ -23,7 +23,7 @@ from switchboard.core.logs import get_logger
 from switchboard.ingest.errors import RejectedRequest
 from switchboard.ingest.identity import Customers, Identity
 from switchboard.ingest.limits import RateLimiter
-from switchboard.ingest.replies import ReplyHub, Watch
+from switchboard.ingest.reply_hub import ReplyHub, Watch
 from switchboard.ingest.settings import LimitSettings
 
 log = get_logger(__name__)

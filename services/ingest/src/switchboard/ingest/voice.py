@@ -19,14 +19,14 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from switchboard.core.contracts import Channel, ChannelIds, ReplyReady
+from switchboard.ingest.channel_config import ChannelConfig, VoiceConfig
 from switchboard.ingest.channels import Context, guarded
 from switchboard.ingest.errors import RejectedRequest
 from switchboard.ingest.identity import Identity
 from switchboard.ingest.intake import Inbound, conversation_for
 from switchboard.ingest.limits import read_body
 from switchboard.ingest.outbox import reply_document
-from switchboard.ingest.replies import Watch
-from switchboard.ingest.tenancy import ChannelConfig, VoiceConfig
+from switchboard.ingest.reply_hub import Watch
 
 LANGUAGES = ("zh-CN", "en-US")
 # ChannelHints.voice_transfer value meaning "the tenant's own agent line" (voice.agent_number, else voice.agent_queue).

@@ -19,12 +19,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from switchboard.core.contracts import Channel, ChannelIds, HandoffEvent, MessageReceived, ReplyReady, ReplySource
 from switchboard.core.logs import get_logger
+from switchboard.ingest.channel_config import ChannelConfig, WebConfig
 from switchboard.ingest.channels import Context, guarded
 from switchboard.ingest.errors import RejectedRequest
 from switchboard.ingest.identity import Identity
 from switchboard.ingest.intake import Inbound
 from switchboard.ingest.limits import read_body
-from switchboard.ingest.tenancy import ChannelConfig, WebConfig
 from switchboard.ingest.webchat_sessions import Session, issue_token, read_token, renewed_session
 
 log = get_logger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from switchboard.core.signing import Claims, InvalidToken, sign, verify
-from switchboard.ingest.tenancy import ChannelConfig, WebConfig
+from switchboard.ingest.channel_config import ChannelConfig, WebConfig
 
 TenantLookup = Callable[[str], ChannelConfig | None]
 

@@ -28,12 +28,12 @@ from wechatpy.replies import TextReply
 
 from switchboard.core.contracts import Channel, ChannelIds, ReplyReady
 from switchboard.core.logs import get_logger
+from switchboard.ingest.channel_config import ChannelConfig, WeChatConfig
 from switchboard.ingest.channels import Context, guarded, split_text
 from switchboard.ingest.errors import ChannelRefusedError, RejectedRequest
 from switchboard.ingest.identity import Identity
 from switchboard.ingest.intake import Inbound
 from switchboard.ingest.limits import read_body
-from switchboard.ingest.tenancy import ChannelConfig, WeChatConfig
 from switchboard.ingest.wechat_api import WeChatApi
 
 log = get_logger(__name__)

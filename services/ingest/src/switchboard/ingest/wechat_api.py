@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 from pymongo.collection import Collection
 
+from switchboard.ingest.channel_config import WeChatConfig
 from switchboard.ingest.errors import ChannelRefusedError, ChannelSendError
-from switchboard.ingest.tenancy import WeChatConfig
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # The customer-service window: 45015 (no message from the customer within 48 h), 45047 (more than

@@ -15,10 +15,10 @@ from switchboard.core.topics import ConversationTopics
 from switchboard.nlu import http
 from switchboard.nlu.grpcapi import add_nlu_service
 from switchboard.nlu.model import ParseInput, TrainOptions
+from switchboard.nlu.model_store import ModelStore
 from switchboard.nlu.parsing import PARSE_SECONDS, Parser, empty_reading
 from switchboard.nlu.registry import ModelRegistry
 from switchboard.nlu.settings import Settings
-from switchboard.nlu.store import ModelStore
 from switchboard.nlu.understanding import understood
 
 log = get_logger(__name__)

@@ -19,7 +19,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from switchboard.nlu.encoders import get_encoder
-from switchboard.nlu.stored import RebuiltOnLoad
+from switchboard.nlu.pickling import RebuiltOnLoad
 from switchboard.nlu.tokens import normalise, words
 
 

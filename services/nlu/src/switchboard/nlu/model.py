@@ -26,7 +26,7 @@ from switchboard.nlu.emotion import EmotionReader
 from switchboard.nlu.encoders import get_encoder
 from switchboard.nlu.entities import RULE_ENTITIES, Found, RuleExtractor, resolve_overlaps
 from switchboard.nlu.intents import IntentClassifier, fit_temperature
-from switchboard.nlu.stored import RebuiltOnLoad
+from switchboard.nlu.pickling import RebuiltOnLoad
 from switchboard.nlu.tagger import EntityTagger
 from switchboard.nlu.trainingdata import TrainingData
 

@@ -10,7 +10,7 @@ from prometheus_client import Counter
 from switchboard.core.logs import get_logger
 from switchboard.nlu.errors import ModelLoadError, UnknownTenantError
 from switchboard.nlu.model import NluModel, TrainOptions
-from switchboard.nlu.store import ModelStore, check_tenant
+from switchboard.nlu.model_store import ModelStore, check_tenant
 from switchboard.nlu.train import train_tenant
 
 log = get_logger(__name__)

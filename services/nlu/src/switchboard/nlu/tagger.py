@@ -13,7 +13,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from switchboard.nlu.entities import Found
-from switchboard.nlu.stored import RebuiltOnLoad
+from switchboard.nlu.pickling import RebuiltOnLoad
 from switchboard.nlu.tokens import is_cjk, normalise, tokenize
 from switchboard.nlu.trainingdata import Example
 

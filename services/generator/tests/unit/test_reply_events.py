@@ -10,7 +10,7 @@ from switchboard.core.contracts import (
     ReplySource,
     new_envelope,
 )
-from switchboard.generator.replies import fallback_reply
+from switchboard.generator.reply_events import fallback_reply
 from switchboard.generator.settings import FallbackSettings
 
 

@@ -10,7 +10,7 @@ import yaml
 from switchboard.core.tenants import load_tenant
 from switchboard.nlu import trainingdata
 from switchboard.nlu.errors import TrainingDataError, UnknownTenantError
-from switchboard.nlu.store import check_tenant
+from switchboard.nlu.model_store import check_tenant
 from switchboard.nlu.trainingdata import TrainingData
 
 

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from switchboard.core.logs import get_logger
 from switchboard.nlu.model import NluModel, TrainOptions
 from switchboard.nlu.model_store import ModelStore
-from switchboard.nlu.training_data import load_tenant_nlu
+from switchboard.nlu.tenant_files import load_tenant_nlu
 
 log = get_logger(__name__)
 

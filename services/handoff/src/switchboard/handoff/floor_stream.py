@@ -97,10 +97,13 @@ class FloorStream:
         self.settings = settings
         self._sources: dict[str, Topic[Any]] = {t.name: t for t in (topics.inbound, topics.outbound, topics.handoff)}
         self.url = f"http://{settings.advertised_host or socket.gethostname()}:{http_port}"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
             settings.app_id,
             broker=[f"kafka://{address.strip()}" for address in kafka.bootstrap_servers.split(",")],
             store="memory://",
+            # faust's default is ``<app id>-data`` in the working directory: read-only in a pod, litter in a checkout.
+            datadir=str(settings.data_dir / settings.app_id),
             web_enabled=False,
             autodiscover=False,
             topic_partitions=settings.partitions,

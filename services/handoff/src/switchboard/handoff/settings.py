@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 from switchboard.core.settings import HttpSettings, SecretStr, ServiceSettings
@@ -33,6 +36,11 @@ class FloorSettings(BaseModel):
     """The supervisor floor stream (faust-streaming, ``floor_stream.py``) and its own Kafka topics."""
 
     app_id: str = Field("switchboard-handoff-floor", description="faust app id: consumer group, prefix of its topics")
+    data_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "switchboard-handoff-floor",
+        description="writable directory for faust's local state (tables are in memory; faust still wants one); "
+        "each app id gets its own sub-directory",
+    )
     partitions: int = Field(6, ge=1, description="partitions of the stream's internal and changelog topics")
     replication_factor: int = Field(1, ge=1, description="replication factor of the stream's internal topics")
     standby_replicas: int = Field(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devstack import net, paths, procs, profiles, progress
+from devstack import lifecycle, net, paths, procs, profiles, progress
 from devstack.errors import DevstackError
 from devstack.profiles import Profile
 
@@ -154,16 +154,29 @@ def server_argv(executable: Path, port: int, layout: Layout) -> list[str]:
     ]
 
 
+def server(profile: Profile) -> lifecycle.Server:
+    """This profile's FerretDB as the shared start/wait/stop steps see it."""
+    return lifecycle.Server(
+        name=NAME,
+        profile=profile,
+        address=profile.mongo_uri,
+        port=profile.mongo_port,
+        probe=probe,
+        ready_timeout_s=READY_TIMEOUT_S,
+        stop_timeout_s=STOP_TIMEOUT_S,
+        logs=(Layout.of(profile).log,),
+    )
+
+
 def up(profile: Profile | str) -> str:
     """Install if needed, start FerretDB unless it runs, wait until it answers ``ping``; return its URI."""
     profile = profiles.resolve(profile)
     install()
+    return lifecycle.up(server(profile), lambda: _start(profile))
+
+
+def _start(profile: Profile) -> int:
     layout = Layout.of(profile)
-    pid = procs.running(NAME, profile.name)
-    if pid is not None:
-        progress.say(f"ferretdb ({profile.name}) already running (pid {pid}) at {profile.mongo_uri}")
-        _wait_ready(profile, layout)
-        return profile.mongo_uri
     if net.port_in_use(profile.mongo_port):
         raise DevstackError(
             f"port {profile.mongo_port} is in use by another process; stop it or set SWITCHBOARD_MONGO_PORT"
@@ -172,38 +185,16 @@ def up(profile: Profile | str) -> str:
         shutil.rmtree(layout.home, ignore_errors=True)
         layout.log.unlink(missing_ok=True)
     layout.sqlite.mkdir(parents=True, exist_ok=True)
-    pid = procs.start(NAME, server_argv(binary(), profile.mongo_port, layout), cwd=layout.home, profile=profile.name)
-    elapsed = _wait_ready(profile, layout)
-    progress.say(f"ferretdb ({profile.name}) ready at {profile.mongo_uri} in {elapsed:.1f}s (pid {pid})")
-    return profile.mongo_uri
+    return procs.start(NAME, server_argv(binary(), profile.mongo_port, layout), cwd=layout.home, profile=profile.name)
 
 
 def down(profile: Profile | str) -> int | None:
     """Stop the FerretDB we started; return its pid or None."""
-    profile = profiles.resolve(profile)
-    return procs.stop(NAME, profile.name, timeout=STOP_TIMEOUT_S)
+    return lifecycle.down(server(profiles.resolve(profile)))
 
 
 def status(profile: Profile | str) -> procs.Status:
-    profile = profiles.resolve(profile)
-    pid = procs.running(NAME, profile.name)
-    ready = False
-    if pid is not None:
-        try:
-            ready = probe("127.0.0.1", profile.mongo_port, timeout=1.0)
-        except (OSError, ValueError):
-            ready = False
-    return procs.Status(NAME, profile.mongo_uri, pid, ready)
-
-
-def _wait_ready(profile: Profile, layout: Layout) -> float:
-    return progress.wait_until(
-        f"ferretdb on 127.0.0.1:{profile.mongo_port}",
-        lambda: probe("127.0.0.1", profile.mongo_port),
-        timeout=READY_TIMEOUT_S,
-        alive=lambda: procs.running(NAME, profile.name) is not None,
-        logs=(layout.log,),
-    )
+    return lifecycle.status(server(profiles.resolve(profile)))
 
 
 # --- wire protocol (readiness probe) ------------------------------------------------------

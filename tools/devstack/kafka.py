@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack import net, paths, procs, profiles, progress
+from devstack import lifecycle, net, paths, procs, profiles, progress
 from devstack.errors import DevstackError
 from devstack.profiles import Profile
 
@@ -216,16 +216,30 @@ def _ensure_formatted(layout: Layout) -> None:
 # --- lifecycle ----------------------------------------------------------------------------
 
 
+def server(profile: Profile) -> lifecycle.Server:
+    """This profile's broker as the shared start/wait/stop steps see it."""
+    layout = Layout.of(profile)
+    return lifecycle.Server(
+        name=NAME,
+        profile=profile,
+        address=profile.kafka_bootstrap,
+        port=profile.kafka_port,
+        probe=probe,
+        ready_timeout_s=READY_TIMEOUT_S,
+        stop_timeout_s=STOP_TIMEOUT_S,
+        logs=(layout.stdout_log, layout.server_log),
+    )
+
+
 def up(profile: Profile | str) -> str:
     """Install if needed, start the broker unless it runs, wait until it serves; return ``host:port``."""
     profile = profiles.resolve(profile)
     install()
+    return lifecycle.up(server(profile), lambda: _start(profile))
+
+
+def _start(profile: Profile) -> int:
     layout = Layout.of(profile)
-    pid = procs.running(NAME, profile.name)
-    if pid is not None:
-        progress.say(f"kafka ({profile.name}) already running (pid {pid}) at {profile.kafka_bootstrap}")
-        _wait_ready(profile, layout)
-        return profile.kafka_bootstrap
     _check_ports_free(profile)
     if profile.fresh_state:
         _wipe(layout)
@@ -234,39 +248,16 @@ def up(profile: Profile | str) -> str:
     layout.properties.write_text(server_properties(profile.kafka_port, profile.kafka_controller_port, layout.data))
     _ensure_formatted(layout)
     argv = _java_argv("kafka.Kafka", str(layout.properties), layout=layout, log_name=layout.server_log.stem, heap=HEAP)
-    pid = procs.start(NAME, argv, cwd=layout.home, profile=profile.name)
-    elapsed = _wait_ready(profile, layout)
-    progress.say(f"kafka ({profile.name}) ready at {profile.kafka_bootstrap} in {elapsed:.1f}s (pid {pid})")
-    return profile.kafka_bootstrap
+    return procs.start(NAME, argv, cwd=layout.home, profile=profile.name)
 
 
 def down(profile: Profile | str) -> int | None:
     """Stop the broker we started (controlled shutdown on SIGTERM); return its pid or None."""
-    profile = profiles.resolve(profile)
-    return procs.stop(NAME, profile.name, timeout=STOP_TIMEOUT_S)
+    return lifecycle.down(server(profiles.resolve(profile)))
 
 
 def status(profile: Profile | str) -> procs.Status:
-    profile = profiles.resolve(profile)
-    pid = procs.running(NAME, profile.name)
-    return procs.Status(NAME, profile.kafka_bootstrap, pid, pid is not None and _probe_quietly(profile))
-
-
-def _wait_ready(profile: Profile, layout: Layout) -> float:
-    return progress.wait_until(
-        f"kafka on {profile.kafka_bootstrap}",
-        lambda: probe("127.0.0.1", profile.kafka_port),
-        timeout=READY_TIMEOUT_S,
-        alive=lambda: procs.running(NAME, profile.name) is not None,
-        logs=(layout.stdout_log, layout.server_log),
-    )
-
-
-def _probe_quietly(profile: Profile) -> bool:
-    try:
-        return probe("127.0.0.1", profile.kafka_port, timeout=1.0)
-    except (OSError, ValueError):
-        return False
+    return lifecycle.status(server(profiles.resolve(profile)))
 
 
 def _check_ports_free(profile: Profile) -> None:

@@ -6,23 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.generator.ragstats import (
-    ADVERSARIAL_KINDS,
-    Bm25,
-    GateSample,
-    LabelledQuestion,
-    Section,
-    first_relevant,
-    gate_summary,
-    honesty_summary,
-    latency_ms,
-    load_cache_set,
-    load_off_topic,
-    load_retrieval_set,
-    ranking_scores,
-    render_markdown,
-    unknown_labels,
-)
+from bench.generator import ragstats
 from switchboard.generator.knowledge import load_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,67 +14,71 @@ DATA = ROOT / "bench" / "generator" / "data"
 
 
 def test_a_label_matches_its_file_and_heading_only() -> None:
-    label = Section.parse("returns.en.md#Return shipping")
+    label = ragstats.Section.parse("returns.en.md#Return shipping")
     assert label.matches("returns.en.md#return-shipping", "Returns / Return shipping")
     assert label.matches("returns.en.md#whatever-the-slug", "Returns /  return SHIPPING")
     assert not label.matches("returns.zh.md#return-shipping", "Returns / Return shipping")
     assert not label.matches("returns.en.md#7-day", "Returns / 7-day no-reason returns")
     # A heading that merely ends like the label's is another section.
-    assert not Section.parse("shipping.en.md#shipping").matches("shipping.en.md#x", "Shipping / Return shipping")
-    assert Section.parse("agents.zh.md#服务时间").matches("agents.zh.md#服务时间", "人工客服 / 服务时间")
+    assert not ragstats.Section.parse("shipping.en.md#shipping").matches(
+        "shipping.en.md#x", "Shipping / Return shipping"
+    )
+    assert ragstats.Section.parse("agents.zh.md#服务时间").matches("agents.zh.md#服务时间", "人工客服 / 服务时间")
 
 
 @pytest.mark.parametrize("bad", ["returns.en.md", "returns#Return shipping", "returns.en.md#  "])
 def test_a_malformed_label_is_refused(bad: str) -> None:
     with pytest.raises(ValueError):
-        Section.parse(bad)
+        ragstats.Section.parse(bad)
 
 
 def test_first_relevant_is_the_one_based_rank_of_any_labelled_section() -> None:
-    answers = (Section.parse("a.en.md#One"), Section.parse("b.en.md#Two"))
+    answers = (ragstats.Section.parse("a.en.md#One"), ragstats.Section.parse("b.en.md#Two"))
     ranked = [("c.en.md#x", "C / Three"), ("b.en.md#two", "B / Two"), ("a.en.md#one", "A / One")]
-    assert first_relevant(ranked, answers) == 2
-    assert first_relevant(ranked[:1], answers) is None
-    assert first_relevant([], answers) is None
+    assert ragstats.first_relevant(ranked, answers) == 2
+    assert ragstats.first_relevant(ranked[:1], answers) is None
+    assert ragstats.first_relevant([], answers) is None
 
 
 def test_hit_at_k_and_mean_reciprocal_rank() -> None:
-    scores = ranking_scores([1, 2, 4, None])
+    scores = ragstats.ranking_scores([1, 2, 4, None])
     assert scores["questions"] == 4
     assert scores["hit@1"] == 0.25
     assert scores["hit@3"] == 0.5
     assert scores["mrr"] == pytest.approx((1 + 1 / 2 + 1 / 4) / 4, abs=1e-4)
     with pytest.raises(ValueError):
-        ranking_scores([])
+        ragstats.ranking_scores([])
 
 
 def test_bm25_prefers_rare_matching_terms_and_shorter_documents() -> None:
     documents = ["refund money card", "shipping fee money", "shipping fee money plus many other words here"]
-    bm25 = Bm25(documents, tokens=str.split)
+    bm25 = ragstats.Bm25(documents, tokens=str.split)
     assert bm25.rank("refund")[0] == 0
     # "money" is everywhere (low idf); "shipping" decides, and the shorter document wins.
     assert bm25.rank("shipping money")[:2] == [1, 2]
     assert bm25.scores("nothing in common") == [0.0, 0.0, 0.0]
     with pytest.raises(ValueError):
-        Bm25([])
+        ragstats.Bm25([])
 
 
 def test_bm25_uses_chinese_bigrams_by_default() -> None:
-    bm25 = Bm25(["订单满99元包邮", "退款将在3-5个工作日内退回"])
+    bm25 = ragstats.Bm25(["订单满99元包邮", "退款将在3-5个工作日内退回"])
     assert bm25.rank("退款多久到账")[0] == 1
     assert bm25.rank("包邮吗")[0] == 0
 
 
 def test_latency_in_milliseconds() -> None:
-    stats = latency_ms([0.010] * 99 + [1.0])
+    stats = ragstats.latency_ms([0.010] * 99 + [1.0])
     assert (stats["n"], stats["p50_ms"], stats["p99_ms"]) == (100, 10.0, 10.0)
-    assert latency_ms([0.010] * 98 + [1.0, 1.0])["p99_ms"] == 1000.0
-    assert latency_ms([])["n"] == 0
+    assert ragstats.latency_ms([0.010] * 98 + [1.0, 1.0])["p99_ms"] == 1000.0
+    assert ragstats.latency_ms([])["n"] == 0
 
 
 def test_unknown_labels_are_reported() -> None:
-    question = LabelledQuestion("q1", "en", "text", (Section.parse("a.en.md#One"), Section.parse("a.en.md#Gone")))
-    assert unknown_labels([question], [("a.en.md#one", "A / One")]) == ["q1: a.en.md#Gone"]
+    question = ragstats.LabelledQuestion(
+        "q1", "en", "text", (ragstats.Section.parse("a.en.md#One"), ragstats.Section.parse("a.en.md#Gone"))
+    )
+    assert ragstats.unknown_labels([question], [("a.en.md#one", "A / One")]) == ["q1: a.en.md#Gone"]
 
 
 def test_loading_refuses_duplicate_ids_and_bad_languages(tmp_path: Path) -> None:
@@ -98,55 +86,57 @@ def test_loading_refuses_duplicate_ids_and_bad_languages(tmp_path: Path) -> None
     item = '  - {id: q, language: en, text: "a?", answers: ["a.en.md#A"]}\n'
     path.write_text("questions:\n" + item * 2)
     with pytest.raises(ValueError, match="unique"):
-        load_retrieval_set(path)
+        ragstats.load_retrieval_set(path)
     path.write_text('questions:\n  - {id: q, language: fr, text: "a?", answers: ["a.en.md#A"]}\n')
     with pytest.raises(ValueError, match="language"):
-        load_retrieval_set(path)
+        ragstats.load_retrieval_set(path)
 
 
 def test_the_retrieval_set_covers_both_languages_and_names_real_sections() -> None:
-    questions = load_retrieval_set(DATA / "retrieval.yaml")
+    questions = ragstats.load_retrieval_set(DATA / "retrieval.yaml")
     for language in ("en", "zh"):
         assert sum(q.language == language for q in questions) >= 25
     assert all(label.file.endswith(f".{q.language}.md") for q in questions for label in q.answers)
     base = load_knowledge_base("demo", ROOT / "tenants" / "demo" / "knowledge")
-    assert unknown_labels(questions, [(p.source, p.title) for p in base.passages]) == []
+    assert ragstats.unknown_labels(questions, [(p.source, p.title) for p in base.passages]) == []
 
 
 def test_the_cache_set_has_repeats_and_every_adversarial_kind_in_both_languages() -> None:
-    groups, pairs = load_cache_set(DATA / "cache.yaml")
+    groups, pairs = ragstats.load_cache_set(DATA / "cache.yaml")
     assert {g.language for g in groups} == {"en", "zh"}
     assert {r.kind for g in groups for r in g.repeats} == {"exact", "variant", "paraphrase"}
-    assert {(p.kind, p.language) for p in pairs} == {(k, lang) for k in ADVERSARIAL_KINDS for lang in ("en", "zh")}
+    assert {(p.kind, p.language) for p in pairs} == {
+        (k, lang) for k in ragstats.ADVERSARIAL_KINDS for lang in ("en", "zh")
+    }
 
 
 def test_the_off_topic_set_has_both_languages() -> None:
-    questions = load_off_topic(DATA / "retrieval.yaml")
+    questions = ragstats.load_off_topic(DATA / "retrieval.yaml")
     for language in ("en", "zh"):
         assert sum(lang == language for lang, _ in questions) >= 15
 
 
 def test_the_out_of_scope_set_has_both_languages() -> None:
-    questions = load_off_topic(DATA / "retrieval.yaml", "out_of_scope")
+    questions = ragstats.load_off_topic(DATA / "retrieval.yaml", "out_of_scope")
     assert {lang for lang, _ in questions} == {"en", "zh"}
 
 
 def test_the_honesty_summary_counts_wrong_refusals_and_honest_ones_per_language() -> None:
     outcomes = [("en", True, False), ("en", True, True), ("en", False, True), ("en", False, False), ("zh", False, True)]
-    summary = honesty_summary(outcomes)
+    summary = ragstats.honesty_summary(outcomes)
     assert summary["en"] == {"on_topic": 2, "on_topic_refused": 1, "unanswerable": 2, "honest": 1, "honest_rate": 0.5}
     assert summary["zh"]["honest_rate"] == 1.0 and summary["zh"]["on_topic"] == 0
 
 
 def test_the_gate_summary_gives_ranges_margin_and_errors_per_half() -> None:
     samples = [
-        GateSample("en", True, 0.95, 0),
-        GateSample("en", True, 0.88, 1),
-        GateSample("en", False, 0.80, 0),
-        GateSample("en", False, 0.91, 1),
-        GateSample("zh", True, 0.92, 0),
+        ragstats.GateSample("en", True, 0.95, 0),
+        ragstats.GateSample("en", True, 0.88, 1),
+        ragstats.GateSample("en", False, 0.80, 0),
+        ragstats.GateSample("en", False, 0.91, 1),
+        ragstats.GateSample("zh", True, 0.92, 0),
     ]
-    summary = gate_summary(samples, threshold=0.9)
+    summary = ragstats.gate_summary(samples, threshold=0.9)
     assert summary["en"]["on_topic_range"] == [0.88, 0.95] and summary["en"]["off_topic_range"] == [0.8, 0.91]
     assert summary["en"]["margin"] == -0.03
     assert summary["en"]["on_topic_refused"] == {"tune": 0, "check": 1}
@@ -178,8 +168,8 @@ def _report(wrong: bool) -> dict:
 
 
 def test_the_report_names_every_wrong_hit() -> None:
-    assert "Wrong hits" not in render_markdown(_report(wrong=False))
-    text = render_markdown(_report(wrong=True))
+    assert "Wrong hits" not in ragstats.render_markdown(_report(wrong=False))
+    text = ragstats.render_markdown(_report(wrong=True))
     assert "**1 wrong hits** of 1" in text
     assert "'Can I return it?' answered \"Can't I return it?\"" in text
     assert "| ours | all | 2 | 0.5 | 1.0 | 0.75 | 10.0 |" in text

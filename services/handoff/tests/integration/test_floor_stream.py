@@ -14,12 +14,11 @@ from switchboard.core.contracts import (
     MessageReceived,
     ReplyReady,
     ReplySource,
-    new_envelope,
 )
 from switchboard.core.testing.harness import wait_until
 from switchboard.handoff.floor_stream import FloorStream
 from switchboard.handoff.settings import FloorSettings
-from switchboard.handoff.testing import WORKING_HOURS, console_login, customer_message
+from switchboard.handoff.testing import WORKING_HOURS, console_login, customer_message, envelope_at
 
 NOW = WORKING_HOURS  # the nodes' clock: what "now" is for the 24 h rule
 
@@ -39,11 +38,7 @@ def said(
 
 
 def step(conversation: str, customer: str, hours_ago: float, **event) -> HandoffEvent:
-    envelope = new_envelope(
-        tenant_id="demo", conversation_id=conversation, customer_id=customer, channel=Channel.CHANNEL_WEB
-    )
-    envelope.created_at.FromDatetime(NOW - timedelta(hours=hours_ago))
-    return HandoffEvent(envelope=envelope, **event)
+    return HandoffEvent(envelope=envelope_at(NOW - timedelta(hours=hours_ago), conversation, customer), **event)
 
 
 def handoff(
@@ -75,10 +70,7 @@ def handoff(
 
 
 def reply(conversation: str, customer: str, hours_ago: float, source: int) -> ReplyReady:
-    envelope = new_envelope(
-        tenant_id="demo", conversation_id=conversation, customer_id=customer, channel=Channel.CHANNEL_WEB
-    )
-    envelope.created_at.FromDatetime(NOW - timedelta(hours=hours_ago))
+    envelope = envelope_at(NOW - timedelta(hours=hours_ago), conversation, customer)
     return ReplyReady(envelope=envelope, text="…", source=source, sequence_count=1)
 
 

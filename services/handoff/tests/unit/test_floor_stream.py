@@ -11,19 +11,15 @@ from switchboard.core.contracts import (
     MessageReceived,
     ReplyReady,
     ReplySource,
-    new_envelope,
 )
 from switchboard.handoff.floor_stream import normalise
+from switchboard.handoff.testing import envelope_at
 
 AT = datetime(2026, 11, 25, 4, tzinfo=timezone.utc)
 
 
 def envelope(event_id: str = "e1"):
-    env = new_envelope(
-        tenant_id="demo", conversation_id="c1", customer_id="u1", channel=Channel.CHANNEL_WECHAT, event_id=event_id
-    )
-    env.created_at.FromDatetime(AT)
-    return env
+    return envelope_at(AT, "c1", "u1", channel=Channel.CHANNEL_WECHAT, event_id=event_id)
 
 
 def test_customer_messages_carry_their_csat_score() -> None:

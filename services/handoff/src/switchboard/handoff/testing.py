@@ -25,6 +25,7 @@ from switchboard.core.contracts import (
     Emotion,
     EmotionLabel,
     Entity,
+    Envelope,
     HandoffDecision,
     HandoffReason,
     IntentScore,
@@ -61,6 +62,27 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+def envelope_at(
+    at: datetime,
+    conversation_id: str,
+    customer_id: str,
+    *,
+    channel: int = Channel.CHANNEL_WEB,
+    tenant_id: str = "demo",
+    event_id: str | None = None,
+) -> Envelope:
+    """A turn's envelope stamped at ``at``: for events whose time is what a test checks (the floor's figures)."""
+    envelope = new_envelope(
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        customer_id=customer_id,
+        channel=channel,
+        event_id=event_id,
+    )
+    envelope.created_at.FromDatetime(at)
+    return envelope
 
 
 def customer_message(

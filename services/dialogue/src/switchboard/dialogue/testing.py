@@ -12,18 +12,14 @@ from dataclasses import dataclass, field
 from switchboard.core.contracts import (
     Channel,
     ChannelIds,
-    Emotion,
-    EmotionLabel,
-    Entity,
     HandoffEvent,
-    IntentScore,
     Language,
     MessageReceived,
     MessageUnderstood,
     ReplyDecided,
-    Understanding,
     new_envelope,
 )
+from switchboard.core.testing.events import reading
 
 LANGUAGES = {"zh": Language.LANGUAGE_ZH, "en": Language.LANGUAGE_EN, "mixed": Language.LANGUAGE_MIXED}
 
@@ -49,28 +45,17 @@ def understood(
         channel=Channel.CHANNEL_WEB,
         event_id=event_id or str(uuid.uuid4()),
     )
-    found = []
-    for name, value in (entities or {}).items():
-        start = text.find(value)
-        found.append(
-            Entity(
-                entity=name,
-                value=value,
-                start=max(start, 0),
-                end=(start + len(value)) if start >= 0 else 0,
-                confidence=0.9,
-                extractor="test",
-            )
-        )
     return MessageUnderstood(
         envelope=envelope,
         message=MessageReceived(envelope=envelope, text=text, channel_ids=ChannelIds(message_id=envelope.event_id)),
-        understanding=Understanding(
-            intent=IntentScore(name=intent, confidence=confidence),
-            intent_ranking=[IntentScore(name=intent, confidence=confidence)],
-            entities=found,
-            emotion=Emotion(label=EmotionLabel.Value(f"EMOTION_LABEL_{emotion}"), score=emotion_score),
-            language=LANGUAGES[language],
+        understanding=reading(
+            text,
+            intent,
+            confidence=confidence,
+            entities=entities,
+            emotion=emotion,
+            emotion_score=emotion_score,
+            language=language,
         ),
     )
 

@@ -22,24 +22,20 @@ import aiohttp
 from switchboard.core.contracts import (
     Channel,
     ChannelIds,
-    Emotion,
-    EmotionLabel,
-    Entity,
     Envelope,
     HandoffDecision,
     HandoffReason,
-    IntentScore,
     Language,
     MessageReceived,
     MessageUnderstood,
     ReplyDecided,
-    Understanding,
     caused_envelope,
     new_envelope,
 )
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.settings import HttpSettings, KafkaSettings, MongoSettings, SecretStr
 from switchboard.core.testing import free_port
+from switchboard.core.testing.events import reading
 from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.app import build
 from switchboard.handoff.floor_stream import FloorStream
@@ -114,12 +110,12 @@ def understood(
     score: float = 0.9,
     entities: dict[str, str] | None = None,
 ) -> MessageUnderstood:
-    reading = Understanding(
-        intent=IntentScore(name=intent, confidence=0.9),
-        emotion=Emotion(label=EmotionLabel.Value(f"EMOTION_LABEL_{emotion}"), score=score),
-        entities=[Entity(entity=k, value=v) for k, v in (entities or {}).items()],
+    understanding = reading(
+        message.text, intent, confidence=0.9, entities=entities, emotion=emotion, emotion_score=score
     )
-    return MessageUnderstood(envelope=caused_envelope(message.envelope, "nlu"), message=message, understanding=reading)
+    return MessageUnderstood(
+        envelope=caused_envelope(message.envelope, "nlu"), message=message, understanding=understanding
+    )
 
 
 def handoff_decision(

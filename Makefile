@@ -62,5 +62,5 @@ bench-quality: ## answer quality per language on the held-out demo set through a
 	SWITCHBOARD_KAFKA_CONTROLLER_PORT=$${SWITCHBOARD_KAFKA_CONTROLLER_PORT:-29093} SWITCHBOARD_MONGO_PORT=$${SWITCHBOARD_MONGO_PORT:-27217}; \
 	$(DEVSTACK) install >/dev/null && $(DEVSTACK) infra-up --profile test >/dev/null && \
 	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
-	.venvs/services/bin/python -m bench.quality $(BENCH_ARGS); status=$$?; \
+	PYTHONPATH=tools .venvs/services/bin/python -m bench.quality $(BENCH_ARGS); status=$$?; \
 	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -12,21 +11,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# name: (environment, settings prefix, has a gRPC server)
-SERVICES = {
-    "ingest": ("services", "INGEST_", False),
-    "nlu": ("services", "NLU_", True),
-    "dialogue": ("dialogue", "DIALOGUE_", False),
-    "generator": ("services", "GENERATOR_", True),
-    "handoff": ("services", "HANDOFF_", False),
-}
-SOURCE_DIRS = ("lib/core/src", *(f"services/{name}/src" for name in SERVICES))
+from devstack.services import SERVICES
 
+from switchboard.core.testing import free_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SOURCE_DIRS = ("lib/core/src", *(f"services/{spec.name}/src" for spec in SERVICES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,21 +91,21 @@ class Stack:
             check=True,
             capture_output=True,
         )
-        grpc_ports = {name: free_port() for name, (_, _, has_grpc) in SERVICES.items() if has_grpc}
-        self.ports = {name: free_port() for name in SERVICES}
-        for name, (environment, prefix, _) in SERVICES.items():
-            log = (self.state_dir / f"{name}-{self.database}.log").open("wb")
-            self.processes[name] = subprocess.Popen(
-                [self.infra.pythons[environment], "-m", f"switchboard.{name}"],
+        grpc_ports = {spec.name: free_port() for spec in SERVICES if spec.grpc_port}
+        self.ports = {spec.name: free_port() for spec in SERVICES}
+        for spec in SERVICES:
+            log = (self.state_dir / f"{spec.name}-{self.database}.log").open("wb")
+            self.processes[spec.name] = subprocess.Popen(
+                [self.infra.pythons[spec.environment], "-m", f"switchboard.{spec.name}"],
                 cwd=self.root,
-                env=self.environment(name, prefix, grpc_ports),
+                env=self.environment(spec.name, spec.prefix, grpc_ports),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
 
     def wait_ready(self, timeout_s: float = 900.0) -> None:
         deadline = time.monotonic() + timeout_s
-        pending = set(SERVICES)
+        pending = {spec.name for spec in SERVICES}
         while pending:
             for name in list(pending):
                 if self.processes[name].poll() is not None:

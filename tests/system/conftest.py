@@ -13,18 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from devstack.services import SERVICES
 
 from switchboard.core.testing import free_port
 from switchboard.core.testing.plugin import repo_root
-
-SERVICES = {
-    # name: (environment, env prefix, has a gRPC server)
-    "ingest": ("services", "INGEST_", False),
-    "nlu": ("services", "NLU_", True),
-    "dialogue": ("dialogue", "DIALOGUE_", False),
-    "generator": ("services", "GENERATOR_", True),
-    "handoff": ("services", "HANDOFF_", False),
-}
 
 
 def python_of(environment: str) -> str:
@@ -98,7 +90,8 @@ class Stack:
 def stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     root = repo_root()
     result = Stack(spans_path=tmp_path / "spans.jsonl", database=f"system_{os.getpid()}_{int(time.time())}")
-    for name, (environment, prefix, has_grpc) in SERVICES.items():
+    for spec in SERVICES:
+        name, prefix = spec.name, spec.prefix
         http_port = free_port()
         env = {
             **os.environ,
@@ -110,7 +103,7 @@ def stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
             f"{prefix}TELEMETRY__EXPORTER": "jsonl",
             f"{prefix}TELEMETRY__JSONL_PATH": str(result.spans_path),
         }
-        if has_grpc:
+        if spec.grpc_port:
             env[f"{prefix}GRPC__PORT"] = str(free_port())
         if name == "generator":
             # Milvus Lite holds its file exclusively: one per run. The model's own tests cover it;
@@ -120,7 +113,7 @@ def stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
         log_path = tmp_path / f"{name}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
-                [python_of(environment), "-m", f"switchboard.{name}"],
+                [python_of(spec.environment), "-m", f"switchboard.{name}"],
                 cwd=root,
                 env=env,
                 stdout=log_file,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from switchboard.generator.llm.batching import ContinuousBatcher
-from switchboard.generator.llm.requests import DecodeRequest, Finish
+from switchboard.generator.llm.requests import Decoder, DecodeRequest, Finish
 
 from .conftest import SlowModel, greedy_reference
 
@@ -42,9 +42,8 @@ def make_batcher(tiny_model: Any, tokenizer: Any) -> Iterator[Any]:
 
     def make(model: Any = tiny_model, **options: Any) -> ContinuousBatcher:
         settings = {"max_batch_size": 8, "batch_window_s": 0.05, **options}
-        batcher = ContinuousBatcher(
-            model, eos_token_ids={tokenizer.eos_token_id}, pad_token_id=tokenizer.eos_token_id, **settings
-        )
+        eos = tokenizer.eos_token_id
+        batcher = ContinuousBatcher(Decoder(model, frozenset({eos}), eos), **settings)
         batcher.start()
         made.append(batcher)
         return batcher

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from switchboard.generator.llm.paged import TransformersBatcher
-from switchboard.generator.llm.requests import DecodeRequest, Finish
+from switchboard.generator.llm.requests import Decoder, DecodeRequest, Finish
 
 from .conftest import greedy_reference
 
@@ -33,7 +33,7 @@ def make(tokenizer: Any) -> Iterator[Any]:
     def build(model: Any) -> TransformersBatcher:
         eos = tokenizer.eos_token_id
         batcher = TransformersBatcher(
-            model, eos_token_ids={eos}, pad_token_id=eos, max_batch_size=4, max_new_tokens=64, cache_options=SMALL_CACHE
+            Decoder(model, frozenset({eos}), eos), max_batch_size=4, max_new_tokens=64, cache_options=SMALL_CACHE
         )
         batcher.start()
         made.append(batcher)

@@ -12,16 +12,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
 from switchboard.core.logs import get_logger
-from switchboard.generator.llm.requests import DecodeRequest, Finish
+from switchboard.generator.llm.requests import Decoder, DecodeRequest, Finish
 
 log = get_logger(__name__)
 
@@ -46,19 +45,17 @@ class ContinuousBatcher:
 
     def __init__(
         self,
-        model: Any,
+        decoder: Decoder,
         *,
-        eos_token_ids: Iterable[int],
-        pad_token_id: int,
         max_batch_size: int,
         batch_window_s: float,
         device: str = "cpu",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._model = model
-        self._config = model.config
-        self._eos = frozenset(eos_token_ids)
-        self._pad = pad_token_id
+        self._model = decoder.model
+        self._config = decoder.model.config
+        self._eos = decoder.eos_token_ids
+        self._pad = decoder.pad_token_id
         self._max_batch = max_batch_size
         self._window = batch_window_s
         self._device = torch.device(device)

@@ -13,6 +13,7 @@ from typing import Any
 
 from switchboard.core.logs import get_logger
 from switchboard.generator.llm.errors import ModelArtifactError
+from switchboard.generator.llm.requests import Decoder
 from switchboard.generator.llm.settings import ModelSettings
 
 log = get_logger(__name__)
@@ -30,6 +31,11 @@ class LoadedModel:
     model_id: str
     eos_token_ids: frozenset[int]
     pad_token_id: int
+
+    @property
+    def decoder(self) -> Decoder:
+        """The model and its end and pad token ids, as a scheduler decodes with them."""
+        return Decoder(self.model, self.eos_token_ids, self.pad_token_id)
 
 
 def offline() -> None:

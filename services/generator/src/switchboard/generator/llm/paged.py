@@ -9,11 +9,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from switchboard.core.logs import get_logger
-from switchboard.generator.llm.requests import DecodeRequest, Finish
+from switchboard.generator.llm.requests import Decoder, DecodeRequest, Finish
 
 log = get_logger(__name__)
 
@@ -23,10 +22,8 @@ class TransformersBatcher:
 
     def __init__(
         self,
-        model: Any,
+        decoder: Decoder,
         *,
-        eos_token_ids: Iterable[int],
-        pad_token_id: int,
         max_batch_size: int,
         max_new_tokens: int,
         cache_options: dict[str, Any] | None = None,
@@ -36,11 +33,14 @@ class TransformersBatcher:
         from transformers import GenerationConfig
         from transformers.generation.configuration_utils import ContinuousBatchingConfig
 
-        self._eos = frozenset(eos_token_ids)
+        self._eos = decoder.eos_token_ids
         generation = GenerationConfig(
-            do_sample=False, max_new_tokens=max_new_tokens, eos_token_id=sorted(self._eos), pad_token_id=pad_token_id
+            do_sample=False,
+            max_new_tokens=max_new_tokens,
+            eos_token_id=sorted(self._eos),
+            pad_token_id=decoder.pad_token_id,
         )
-        self._manager = model.init_continuous_batching(
+        self._manager = decoder.model.init_continuous_batching(
             generation_config=generation,
             continuous_batching_config=ContinuousBatchingConfig(
                 max_requests_per_batch=max_batch_size, **(cache_options or {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class Finish(Enum):
@@ -15,6 +16,15 @@ class Finish(Enum):
     DEADLINE = "deadline"
     CANCELLED = "cancelled"
     ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoder:
+    """The causal LM a scheduler decodes with and the token ids that end and pad its sequences."""
+
+    model: Any
+    eos_token_ids: frozenset[int]
+    pad_token_id: int
 
 
 # What the worker hands a request's sink: a token id, or the Finish that ends the request.

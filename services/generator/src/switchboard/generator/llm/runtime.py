@@ -45,18 +45,14 @@ def make_scheduler(loaded: LoadedModel, settings: ModelSettings) -> Scheduler:
         from switchboard.generator.llm.paged import TransformersBatcher
 
         return TransformersBatcher(
-            loaded.model,
-            eos_token_ids=loaded.eos_token_ids,
-            pad_token_id=loaded.pad_token_id,
+            loaded.decoder,
             max_batch_size=settings.max_batch_size,
             max_new_tokens=_PAGED_MAX_NEW_TOKENS,
         )
     from switchboard.generator.llm.batching import ContinuousBatcher
 
     return ContinuousBatcher(
-        loaded.model,
-        eos_token_ids=loaded.eos_token_ids,
-        pad_token_id=loaded.pad_token_id,
+        loaded.decoder,
         max_batch_size=settings.max_batch_size,
         batch_window_s=settings.batch_window_ms / 1000,
         device=loaded.device,

@@ -4,7 +4,7 @@
     make bench-quality BENCH_ARGS="--baseline HEAD~1"  # also the same eval on a worktree of that commit
     python -m bench.quality --limit 20                 # a quick look; Kafka/Mongo from SWITCHBOARD_TEST_*
 
-Writes bench/quality/results/quality.json and report.md.
+Writes bench/quality/results/quality.json, report.md and transcript.jsonl (every text sent, what came back).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def default_baseline() -> str:
     return base if base and base != git("rev-parse", "HEAD") else "HEAD~1"
 
 
-async def evaluate(stack: Stack, args: argparse.Namespace) -> dict[str, metrics.Figures]:
+async def evaluate(stack: Stack, args: argparse.Namespace) -> tuple[dict[str, metrics.Figures], list[dict]]:
     items = load_items()[: args.limit or None]
     conversations = load_conversations()[: args.limit or None]
     emotions = load_emotions()
@@ -55,13 +55,14 @@ async def evaluate(stack: Stack, args: argparse.Namespace) -> dict[str, metrics.
         conversation_results = [await runner.run_conversation(client, c) for c in conversations]
         emotion_results = await runner.run_emotions(client, emotions) if emotions is not None else None
     allowed = metrics.allowed_numbers(stack.root)
-    return {
+    figures = {
         lang: metrics.figures(lang, item_results, conversation_results, emotion_results, allowed)
         for lang in metrics.LANGUAGES
     }
+    return figures, report.transcript(item_results, conversation_results)
 
 
-def run_tree(root: Path, infra: Infra, args: argparse.Namespace) -> dict[str, metrics.Figures]:
+def run_tree(root: Path, infra: Infra, args: argparse.Namespace) -> tuple[dict[str, metrics.Figures], list[dict]]:
     stack = Stack(root=root, infra=infra, state_dir=REPO / ".run" / "quality", models_dir=REPO / ".run" / "models")
     stack.use_model = args.use_model
     stack.start()
@@ -97,7 +98,7 @@ def main() -> int:
     started = time.monotonic()
     commit = git("rev-parse", "--short", "HEAD")
     dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    current = run_tree(REPO, infra, args)
+    current, transcript = run_tree(REPO, infra, args)
     baseline = None
     baseline_ref = ""
     if args.baseline is not None:
@@ -106,7 +107,7 @@ def main() -> int:
             worktree = Path(scratch) / "tree"
             git("worktree", "add", "--detach", str(worktree), baseline_ref)
             try:
-                baseline = run_tree(worktree, infra, args)
+                baseline, _ = run_tree(worktree, infra, args)
             finally:
                 git("worktree", "remove", "--force", str(worktree))
     header = [
@@ -120,7 +121,7 @@ def main() -> int:
         + ". ✓/✗: target met or not.",
     ]
     meta = {"commit": commit, "dirty": dirty, "baseline_commit": baseline_ref or None, "use_model": args.use_model}
-    report.write(args.results, meta, current, baseline, header)
+    report.write(args.results, meta, current, baseline, header, transcript)
     sys.stdout.write((args.results / "report.md").read_text(encoding="utf-8"))
     return 0
 

@@ -113,6 +113,7 @@ def load_emotions(path: Path = DATA / "emotion.yaml") -> list[EmotionCase] | Non
 
 
 def customer_texts() -> list[str]:
-    """Every customer text of the single-turn items and the conversations, for the held-out check."""
+    """Every customer text of the single-turn items, the conversations and the emotion cases, for the held-out check."""
     texts = [item.text for item in load_items()]
+    texts += [case.text for case in load_emotions() or ()]
     return texts + [turn.text for conversation in load_conversations() for turn in conversation.turns]

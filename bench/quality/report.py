@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.quality.metrics import LANGUAGES, TARGETS, Figures, meets
+from bench.quality.runner import ConversationResult, ItemResult
 
 ROWS = (
     ("kb_correct", "KB answer correct", "rate"),
@@ -65,8 +67,25 @@ def markdown(run: dict[str, Figures], baseline: dict[str, Figures] | None, heade
     return "\n".join(lines) + "\n"
 
 
+def transcript(items: list[ItemResult], conversations: list[ConversationResult]) -> list[dict]:
+    """One line per single-turn item and per conversation: what was sent, what came back, the intent read."""
+    lines: list[dict] = [
+        {"id": r.item.id, "kind": r.item.kind, "text": r.item.text, "reply": r.reply.text, "intent": r.intent}
+        for r in items
+    ]
+    for c in conversations:
+        turns = [{"text": t.text, "reply": t.reply.text, "intent": t.intent} for t in c.turns]
+        lines.append({"id": c.conversation.id, "kind": "conversation", "completed_at": c.completed_at, "turns": turns})
+    return lines
+
+
 def write(
-    results: Path, meta: dict, run: dict[str, Figures], baseline: dict[str, Figures] | None, header: list[str]
+    results: Path,
+    meta: dict,
+    run: dict[str, Figures],
+    baseline: dict[str, Figures] | None,
+    header: list[str],
+    lines: Sequence[dict] = (),
 ) -> None:
     results.mkdir(parents=True, exist_ok=True)
     document = {
@@ -77,3 +96,5 @@ def write(
     }
     (results / "quality.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (results / "report.md").write_text(markdown(run, baseline, header), encoding="utf-8")
+    with (results / "transcript.jsonl").open("w", encoding="utf-8") as out:
+        out.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

@@ -1,5 +1,6 @@
 """The demo tenant's data reads the customer wordings its dialogue depends on: policy questions as
-questions, task requests as tasks, damaged items, stopping, and agents' hours."""
+questions, task requests as tasks, damaged items, stopping, agents' hours, and out-of-scope questions
+as the fallback. (None of these texts is a training example.)"""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ from switchboard.nlu.model import NluModel, ParseInput
         ("never mind", "stop"),
         ("人工客服几点上班", "business_info"),
         ("what are your agent hours", "business_info"),
+        # How the shop works against what happens to the customer's own order.
+        ("how long does a refund usually take", "policy_question"),
+        ("我的退款怎么还没到", "refund_status"),
+        ("has the refund for SB1004 gone through", "refund_status"),
+        ("do you issue VAT invoices", "policy_question"),
+        ("发票会发到邮箱吗", "policy_question"),
+        ("can you issue the invoice for my order now", "invoice"),
+        ("if I order tonight when does it ship", "policy_question"),
+        ("帮我查下SB1003发货了没", "check_order"),
+        ("收到货以后几天内能退", "policy_question"),
+        ("东西有质量问题退回运费谁来出", "policy_question"),
+        ("I put the wrong address on my order, fix it please", "change_address"),
+        # Out of scope, though asked like a shop question: the reject class sends them to the fallback.
+        ("how do I cook rice", "nlu_fallback"),
+        ("煮鸡蛋要几分钟", "nlu_fallback"),
     ],
 )
 def test_the_demo_model_reads_customer_wordings(demo_model: NluModel, text: str, intent: str) -> None:

@@ -38,8 +38,10 @@ def test_out_of_scope_text_falls_back(demo_model: NluModel) -> None:
     assert 0.05 <= threshold <= 0.95
     reading = demo_model.parse(ParseInput("qwzx plmk"))
     assert reading.intent.name == FALLBACK_INTENT
-    assert reading.intent.confidence == pytest.approx(threshold)
-    assert reading.intent_ranking[1].confidence < threshold
+    # The threshold, or the reject class's confidence when it won; it leads the intents either way.
+    assert reading.intent.confidence >= threshold
+    assert reading.intent_ranking[1].confidence < reading.intent.confidence
+    assert FALLBACK_INTENT not in [s.name for s in reading.intent_ranking[1:]]
     # Texts seen neither in training nor in calibration: most fall back, in-scope ones do not.
     unseen = [
         "帮我规划一下去云南的旅游路线",

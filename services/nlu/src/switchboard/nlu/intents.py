@@ -20,6 +20,7 @@ from sklearn.svm import LinearSVC
 
 from switchboard.nlu.encoders import get_encoder
 from switchboard.nlu.pickling import RebuiltOnLoad
+from switchboard.nlu.question_cues import cues
 from switchboard.nlu.tokens import normalise, words
 
 
@@ -45,9 +46,10 @@ def build_pipeline(c: float = 1.0) -> Pipeline:
                     sublinear_tf=True,
                 ),
             ),
+            ("form", TfidfVectorizer(analyzer=cues, sublinear_tf=True)),
         ]
     )
-    return Pipeline([("features", features), ("classifier", LinearSVC(C=c, class_weight="balanced"))])
+    return Pipeline([("features", features), ("classifier", LinearSVC(C=c, class_weight="balanced", random_state=0))])
 
 
 def softmax(margins: np.ndarray, temperature: float) -> np.ndarray:

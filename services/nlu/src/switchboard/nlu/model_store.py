@@ -67,7 +67,7 @@ class ModelStore:
             "tenant": tenant,
             "version": version,
             "fingerprint": model.fingerprint,
-            "intents": model.classifier.intents,
+            "intents": model.intents,
             "examples": len(model.data.examples),
             "calibration": asdict(model.calibration),
             "cascade": model.acceptance.report() if model.acceptance else None,

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     version, model = train_tenant(args.tenants_dir, args.models_dir, args.tenant, progress=True, options=options)
     ModelStore(args.models_dir).prune(args.tenant, args.keep)
     sys.stderr.write(
-        f"{args.tenant}: version {version}, {len(model.classifier.intents)} intents, "
+        f"{args.tenant}: version {version}, {len(model.intents)} intents, "
         f"fallback threshold {model.calibration.threshold:.2f} "
         f"(held-out accuracy {model.calibration.held_out_accuracy:.3f}, "
         f"out-of-scope rejected {model.calibration.out_of_scope_rejected:.3f})\n"

@@ -13,6 +13,7 @@ from switchboard.core.testing.plugin import repo_root
 from switchboard.handoff.errors import HandoffConfigError
 from switchboard.handoff.rules import HandoffRules, evaluate, load_rules, within_agent_hours
 from switchboard.handoff.testing import handoff_decision
+from switchboard.handoff.workflow import TenantSetup
 
 DEMO = repo_root() / "tenants" / "demo"
 
@@ -74,6 +75,23 @@ def test_skills_come_from_the_decision(rules: HandoffRules) -> None:
         rules, handoff_decision("c", reasons=["LOOP"], channel=Channel.CHANNEL_VOICE, language=Language.LANGUAGE_EN)
     )
     assert (escalation.channel, escalation.language) == ("voice", "en")
+
+
+@pytest.mark.parametrize(
+    ("language", "served", "default", "chosen"),
+    [
+        (Language.LANGUAGE_EN, ["zh", "en"], "zh", "en"),
+        (Language.LANGUAGE_MIXED, ["zh", "en"], "en", "zh"),  # mixed text comes from Chinese speakers
+        (Language.LANGUAGE_UNSPECIFIED, ["zh", "en"], "en", "en"),  # nothing to tell by: the tenant default
+        (Language.LANGUAGE_EN, ["zh"], "zh", "zh"),  # a language the tenant does not serve: its default
+    ],
+)
+def test_the_handoff_language_is_the_reply_language_of_the_tenant(
+    rules: HandoffRules, language: int, served: list[str], default: str, chosen: str
+) -> None:
+    tenant = load_tenant(DEMO / "tenant.yaml").model_copy(update={"languages": served, "default_language": default})
+    escalation = evaluate(rules, handoff_decision("c", reasons=["CUSTOMER_REQUEST"], language=language))
+    assert TenantSetup(tenant, rules).language(escalation.language) == chosen
 
 
 @pytest.mark.parametrize(

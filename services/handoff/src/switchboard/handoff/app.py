@@ -17,9 +17,10 @@ from switchboard.handoff.console import Console
 from switchboard.handoff.floor_stream import FloorStream
 from switchboard.handoff.handoffs import Handoffs
 from switchboard.handoff.rules import load_rules
-from switchboard.handoff.service import HandoffService, TenantSetup
+from switchboard.handoff.service import HandoffService
 from switchboard.handoff.settings import Settings
 from switchboard.handoff.transcript import Transcript
+from switchboard.handoff.workflow import TenantSetup
 
 log = get_logger(__name__)
 

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from switchboard.core.contracts import Channel, HandoffReason, ReplyDecided
-from switchboard.core.language import from_wire, reply_language
+from switchboard.core.language import from_wire
 from switchboard.core.tenants import Tenant
 from switchboard.handoff.errors import HandoffConfigError
 
@@ -60,7 +60,11 @@ class HandoffRules(BaseModel, extra="forbid"):
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    """What the rules made of one handoff decision."""
+    """What the rules made of one handoff decision.
+
+    ``language`` is what the customer writes (``zh``, ``en``, ``mixed``; empty when unknown), as read;
+    ``TenantSetup.language`` turns it into the language the tenant serves them in.
+    """
 
     reasons: tuple[str, ...]
     queue: str
@@ -97,13 +101,12 @@ def evaluate(rules: HandoffRules, decided: ReplyDecided) -> Escalation | None:
     if not enabled:
         return None
     priorities = sorted((rules.rule(r).priority for r in enabled), reverse=True)
-    language = handoff.language or decided.language
+    language = from_wire(handoff.language or decided.language)
     return Escalation(
         reasons=tuple(enabled),
         queue=rules.queue_for(handoff.topic),
         priority=priorities[0] + 5 * (len(priorities) - 1),
-        # Empty when unknown: the service then uses the tenant default.
-        language=reply_language(from_wire(language)) if language else "",
+        language=language,
         channel=CHANNEL_NAMES.get(decided.envelope.channel, ""),
         topic=handoff.topic,
     )

@@ -170,9 +170,7 @@ def server(profile: Profile) -> lifecycle.Server:
 
 def up(profile: Profile | str) -> str:
     """Install if needed, start FerretDB unless it runs, wait until it answers ``ping``; return its URI."""
-    profile = profiles.resolve(profile)
-    install()
-    return lifecycle.up(server(profile), lambda: _start(profile))
+    return lifecycle.up(server(profiles.resolve(profile)), install=install, start=_start)
 
 
 def _start(profile: Profile) -> int:
@@ -194,6 +192,7 @@ def down(profile: Profile | str) -> int | None:
 
 
 def status(profile: Profile | str) -> procs.Status:
+    """Whether this profile's FerretDB runs and answers ``ping``."""
     return lifecycle.status(server(profiles.resolve(profile)))
 
 

@@ -233,9 +233,7 @@ def server(profile: Profile) -> lifecycle.Server:
 
 def up(profile: Profile | str) -> str:
     """Install if needed, start the broker unless it runs, wait until it serves; return ``host:port``."""
-    profile = profiles.resolve(profile)
-    install()
-    return lifecycle.up(server(profile), lambda: _start(profile))
+    return lifecycle.up(server(profiles.resolve(profile)), install=install, start=_start)
 
 
 def _start(profile: Profile) -> int:
@@ -257,6 +255,7 @@ def down(profile: Profile | str) -> int | None:
 
 
 def status(profile: Profile | str) -> procs.Status:
+    """Whether this profile's broker runs and lists itself in Metadata."""
     return lifecycle.status(server(profiles.resolve(profile)))
 
 

@@ -32,17 +32,17 @@ class Server:
     logs: Sequence[Path] = ()
 
 
-def up(server: Server, start: Callable[[], int]) -> str:
-    """Wait for the running server, or call ``start`` (which returns the new pid) and wait for that one.
-
-    Returns the server's address.
+def up(server: Server, *, install: Callable[[], object], start: Callable[[Profile], int]) -> str:
+    """Install if needed; wait for the running server, or ``start`` one (it returns the new pid) and wait
+    for that. Returns the server's address.
     """
+    install()
     pid = procs.running(server.name, server.profile.name)
     if pid is not None:
         progress.say(f"{server.name} ({server.profile.name}) already running (pid {pid}) at {server.address}")
         wait_ready(server)
         return server.address
-    pid = start()
+    pid = start(server.profile)
     elapsed = wait_ready(server)
     progress.say(f"{server.name} ({server.profile.name}) ready at {server.address} in {elapsed:.1f}s (pid {pid})")
     return server.address

@@ -36,13 +36,20 @@ def start_sleeper(server: lifecycle.Server, starts: list[int]) -> int:
     return pid
 
 
-def test_up_starts_once_then_reuses_the_running_server() -> None:
+def test_install_then_start_once_then_reuse_the_running_server() -> None:
     server = sleeper_server(lambda _host, _port, _timeout: True)
+    installs: list[bool] = []
     starts: list[int] = []
+
+    def up() -> str:
+        return lifecycle.up(
+            server, install=lambda: installs.append(True), start=lambda _profile: start_sleeper(server, starts)
+        )
+
     try:
-        assert lifecycle.up(server, lambda: start_sleeper(server, starts)) == server.address
-        assert lifecycle.up(server, lambda: start_sleeper(server, starts)) == server.address
-        assert len(starts) == 1
+        assert up() == server.address
+        assert up() == server.address
+        assert (len(installs), len(starts)) == (2, 1)
         assert lifecycle.status(server) == procs.Status("sleeper", server.address, starts[0], True)
     finally:
         assert lifecycle.down(server) == starts[0]
@@ -57,7 +64,7 @@ def test_a_probe_that_keeps_failing_is_not_ready() -> None:
     starts: list[int] = []
     try:
         with pytest.raises(DevstackError, match="not ready"):
-            lifecycle.up(server, lambda: start_sleeper(server, starts))
+            lifecycle.up(server, install=lambda: None, start=lambda _profile: start_sleeper(server, starts))
         assert lifecycle.status(server).ready is False
     finally:
         lifecycle.down(server)

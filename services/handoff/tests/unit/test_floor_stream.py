@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from switchboard.core.contracts import (
-    Channel,
     HandoffEvent,
     HandoffReason,
     MessageReceived,
@@ -19,7 +18,7 @@ AT = datetime(2026, 11, 25, 4, tzinfo=timezone.utc)
 
 
 def envelope(event_id: str = "e1"):
-    return envelope_at(AT, "c1", "u1", channel=Channel.CHANNEL_WECHAT, event_id=event_id)
+    return envelope_at(AT, "c1", "u1", event_id=event_id)
 
 
 def test_customer_messages_carry_their_csat_score() -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,8 +89,25 @@ class Stack:
 
 @pytest.fixture()
 def stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+    """All five services for one test (a test that stops or restarts them needs its own)."""
+    with running_stack(infra, tmp_path) as result:
+        yield result
+
+
+@pytest.fixture(scope="module")
+def shared_stack(infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """All five services shared by the tests of one module that only talk to them as customers do."""
+    with running_stack(infra, tmp_path_factory.mktemp("stack")) as result:
+        result.wait_ready()
+        yield result
+
+
+@contextmanager
+def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     root = repo_root()
-    result = Stack(spans_path=tmp_path / "spans.jsonl", database=f"system_{os.getpid()}_{int(time.time())}")
+    result = Stack(
+        spans_path=tmp_path / "spans.jsonl", database=f"system_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+    )
     for spec in SERVICES:
         name, prefix = spec.name, spec.prefix
         http_port = free_port()

@@ -14,6 +14,7 @@ from switchboard.nlu.question_cues import cues
         ("\uff28\uff2f\uff37 long is the warranty\uff1f", ["q_mark", "q_start"]),  # full-width folds
         ("please issue the invoice for order SB1001", ["order_id", "request"]),
         ("帮我开一下这个订单的发票", ["own", "request"]),
+        ("想问一下退款多久到", ["q_zh", "ask"]),
         ("你好", []),
     ],
 )
@@ -29,3 +30,8 @@ def test_a_question_about_the_customers_own_order_also_gets_the_pairs() -> None:
         "q_start+order_id",
         "q_start+own",
     ]
+
+
+def test_a_question_wrapped_as_a_request_shows_both() -> None:
+    found = cues("could you tell me how invoices work")
+    assert {"ask", "request", "q_start", "ask+request"} <= set(found)

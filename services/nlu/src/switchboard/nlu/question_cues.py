@@ -3,9 +3,10 @@ customer's own order.
 
 "how long does a refund take" and "where is my refund for SB1002" share their content words; what
 sets them apart is the form: a question word, a condition ("if I return it", "要是退货的话"), a
-"usually", against a possessive, an order id or "please"/"帮我". Each cue found becomes one token
-(and each pair of a question cue with an own-order cue one more), a feature block of its own in the
-intent model, so the classifier learns how much each form counts for each intent from the examples.
+"usually", a question wrapped as a request ("could you tell me ...", "想问一下"), against a
+possessive, an order id or "please"/"帮我". Each cue found becomes one token (and each pair of a
+question cue with an own-order cue one more), a feature block of its own in the intent model, so the
+classifier learns how much each form counts for each intent from the examples.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
             ("一般", "通常", "平时", "政策", "规则", "规定", "流程", "条件"),
         ),
     ),
+    (
+        "ask",  # a question wrapped as a request: "could you tell me ...", "想问一下 ..."
+        _either(
+            "tell me|explain|let me know|(?:like|want|need) to know|wondering|question about|info (?:on|about)",
+            ("想问", "问一下", "问下", "请问", "想了解", "想知道", "咨询", "说一下", "告诉我"),
+        ),
+    ),
     ("order_id", re.compile(r"(?<![a-z0-9])[a-z]{2}\d{4,8}(?![0-9])|(?<!\d)\d{6,}(?!\d)")),
     (
         "own",
@@ -67,7 +75,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_QUESTIONS = ("q_start", "q_mark", "q_zh", "cond", "general")
+_QUESTIONS = ("q_start", "q_mark", "q_zh", "cond", "general", "ask")
 _OWN = ("order_id", "own", "request")
 
 

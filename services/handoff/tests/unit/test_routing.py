@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from switchboard.handoff import routing
@@ -73,15 +74,5 @@ def test_next_for_skips_chats_without_matching_skills() -> None:
 
 
 def test_supervisors_serve_no_queue() -> None:
-    supervisor = Agent(
-        tenant_id="demo",
-        id="s",
-        name="S",
-        role="supervisor",
-        team="support",
-        capacity=0,
-        languages=("zh",),
-        channels=("web",),
-        queues=("general",),
-    )
+    supervisor = replace(agent(languages=("zh",)), id="s", name="S", role="supervisor", capacity=0)
     assert routing.next_for(supervisor, [handoff("x", 10, 0)], NOW, 0) is None

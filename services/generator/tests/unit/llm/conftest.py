@@ -6,7 +6,9 @@ detokenizer must hold partial characters back.
 
 from __future__ import annotations
 
+import queue
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from switchboard.generator.llm.loading import LoadedModel
+from switchboard.generator.llm.requests import Finish
 
 EOS = "<eos>"
 CHAT_TEMPLATE = (
@@ -76,6 +79,39 @@ def tiny_folder(tmp_path: Path, tiny_model: LlamaForCausalLM, tokenizer: Any) ->
     tiny_model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+class Collector:
+    """Collects one request's events on the worker thread."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[int | Finish] = queue.Queue()
+
+    def __call__(self, event: int | Finish) -> None:
+        self.events.put(event)
+
+    def result(self, timeout: float = 60.0) -> tuple[list[int], Finish]:
+        tokens: list[int] = []
+        while True:
+            event = self.events.get(timeout=timeout)
+            if isinstance(event, Finish):
+                return tokens, event
+            tokens.append(event)
+
+
+@pytest.fixture()
+def started() -> Iterator[Callable[[Any], Any]]:
+    """Starts a scheduler for one test and closes it when the test ends."""
+    made: list[Any] = []
+
+    def start(scheduler: Any) -> Any:
+        scheduler.start()
+        made.append(scheduler)
+        return scheduler
+
+    yield start
+    for scheduler in made:
+        scheduler.close(5)
 
 
 class SlowModel:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,44 +12,19 @@ import pytest
 from switchboard.generator.llm.batching import ContinuousBatcher
 from switchboard.generator.llm.requests import Decoder, DecodeRequest, Finish
 
-from .conftest import SlowModel, greedy_reference
+from .conftest import Collector, SlowModel, greedy_reference
 
 PROMPTS = ["hello there", "你好，我的订单在哪里？", "a", "refund please 🙏 now, it has been two weeks"]
 
 
-class Collector:
-    """Collects one request's events on the worker thread."""
-
-    def __init__(self) -> None:
-        self.events: queue.Queue[int | Finish] = queue.Queue()
-
-    def __call__(self, event: int | Finish) -> None:
-        self.events.put(event)
-
-    def result(self, timeout: float = 20.0) -> tuple[list[int], Finish]:
-        tokens: list[int] = []
-        while True:
-            event = self.events.get(timeout=timeout)
-            if isinstance(event, Finish):
-                return tokens, event
-            tokens.append(event)
-
-
 @pytest.fixture()
-def make_batcher(tiny_model: Any, tokenizer: Any) -> Iterator[Any]:
-    made: list[ContinuousBatcher] = []
-
+def make_batcher(tiny_model: Any, tokenizer: Any, started: Callable[[Any], Any]) -> Callable[..., ContinuousBatcher]:
     def make(model: Any = tiny_model, **options: Any) -> ContinuousBatcher:
         settings = {"max_batch_size": 8, "batch_window_s": 0.05, **options}
         eos = tokenizer.eos_token_id
-        batcher = ContinuousBatcher(Decoder(model, frozenset({eos}), eos), **settings)
-        batcher.start()
-        made.append(batcher)
-        return batcher
+        return started(ContinuousBatcher(Decoder(model, frozenset({eos}), eos), **settings))
 
-    yield make
-    for batcher in made:
-        batcher.close(5)
+    return make
 
 
 def submit(

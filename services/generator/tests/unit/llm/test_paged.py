@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,36 +12,19 @@ import pytest
 from switchboard.generator.llm.paged import TransformersBatcher
 from switchboard.generator.llm.requests import Decoder, DecodeRequest, Finish
 
-from .conftest import greedy_reference
+from .conftest import Collector, greedy_reference
 
 SMALL_CACHE = {"num_blocks": 16, "page_size": 64, "max_batch_tokens": 256}
 
 
-def drain(events: queue.Queue[Any]) -> tuple[list[int], Finish]:
-    tokens = []
-    while True:
-        event = events.get(timeout=60)
-        if isinstance(event, Finish):
-            return tokens, event
-        tokens.append(event)
-
-
 @pytest.fixture()
-def make(tokenizer: Any) -> Iterator[Any]:
-    made: list[TransformersBatcher] = []
-
+def make(tokenizer: Any, started: Callable[[Any], Any]) -> Callable[[Any], TransformersBatcher]:
     def build(model: Any) -> TransformersBatcher:
         eos = tokenizer.eos_token_id
-        batcher = TransformersBatcher(
-            Decoder(model, frozenset({eos}), eos), max_batch_size=4, max_new_tokens=64, cache_options=SMALL_CACHE
-        )
-        batcher.start()
-        made.append(batcher)
-        return batcher
+        decoder = Decoder(model, frozenset({eos}), eos)
+        return started(TransformersBatcher(decoder, max_batch_size=4, max_new_tokens=64, cache_options=SMALL_CACHE))
 
-    yield build
-    for batcher in made:
-        batcher.close(5)
+    return build
 
 
 def test_streamed_tokens_equal_plain_greedy_generation(make, tiny_model, tokenizer) -> None:
@@ -49,11 +32,11 @@ def test_streamed_tokens_equal_plain_greedy_generation(make, tiny_model, tokeniz
     prompts = [tokenizer.encode(text, add_special_tokens=False) for text in ("hello there", "你好", "refund 🙏")]
     streams = []
     for prompt in prompts:
-        events: queue.Queue[Any] = queue.Queue()
-        batcher.submit(DecodeRequest(prompt, 12, events.put))
-        streams.append(events)
-    for prompt, events in zip(prompts, streams, strict=True):
-        tokens, finish = drain(events)
+        collector = Collector()
+        batcher.submit(DecodeRequest(prompt, 12, collector))
+        streams.append(collector)
+    for prompt, collector in zip(prompts, streams, strict=True):
+        tokens, finish = collector.result()
         expected = greedy_reference(tiny_model, prompt, 12, tokenizer.eos_token_id)
         assert tokens == expected
         assert finish is (Finish.LENGTH if len(expected) == 12 else Finish.EOS)
@@ -69,9 +52,9 @@ def test_deadline_and_cancellation_end_requests(make, tiny_model, tokenizer, mon
     monkeypatch.setattr(tiny_model, "forward", slow_forward)
     batcher = make(tiny_model)
     prompt = tokenizer.encode("a long answer", add_special_tokens=False)
-    late: queue.Queue[Any] = queue.Queue()
-    batcher.submit(DecodeRequest(prompt, 60, late.put, deadline=time.monotonic() + 0.3))
-    tokens, finish = drain(late)
+    late = Collector()
+    batcher.submit(DecodeRequest(prompt, 60, late, deadline=time.monotonic() + 0.3))
+    tokens, finish = late.result()
     assert finish is Finish.DEADLINE and 0 < len(tokens) < 60
     cancelled: queue.Queue[Any] = queue.Queue()
     request = DecodeRequest(prompt, 60, cancelled.put)

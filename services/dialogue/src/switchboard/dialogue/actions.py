@@ -20,20 +20,26 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupA
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from switchboard.core.language import reply_language
+from switchboard.dialogue.answers import cancels, changes_mind, last4_in, normalized, says_damaged
+from switchboard.dialogue.arbitration import TASK_INTENTS, reads_as_question
 from switchboard.dialogue.business import agent_hours_reply
 from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_TASKS, RETURN_WINDOW_DAYS, Order, Shop
 
 ORDER_FORM = "order_form"
 ORDER_ID = re.compile(r"^SB\d{4}$")
-# Four digits standing alone: not part of a longer number nor of an id such as SB1003.
-BARE_FOUR_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?![0-9])")
-SHORT_ANSWER_CHARS = 8
 TASK_SLOTS = {"return_item": ["product", "return_reason"], "damaged_item": ["product"], "change_address": ["address"]}
 DAMAGED_REASON = "damaged on arrival"
 # Entities whose presence makes a message a correction of the form, not an answer to its question.
 CORRECTED_ENTITIES = ("product", "order_id")
 # Slots a stopped or finished task leaves behind; order_id and the verification stay for the next task.
 TASK_STATE_SLOTS = ("product", "return_reason", "address")
+# Intents that leave the form's question for a moment (answered, then the form asks again) or for good.
+DIGRESSION_INTENTS = frozenset({"policy_question", "product_question", "business_info", "human_agent", "complaint"})
+# Intents that never carry a free-text answer (a reason, an address).
+LEAVING_INTENTS = frozenset({"human_agent", "complaint", "business_info"})
+# A bare "no" is no reason nor address: it ends the form (a "不喜欢" or "doesn't fit" is a reason).
+BARE_DENY = re.compile(r"^\s*(no+|nope|nah|not really|不|不是|不要|没有|否)[\s.!。！,，~]*$", re.IGNORECASE)
 DECISION_GENERATE = "generate"
 DECISION_HANDOFF = "handoff"
 # HandoffReason names without their HANDOFF_REASON_ prefix.
@@ -45,7 +51,8 @@ REASON_POLICY_EXCEPTION = "POLICY_EXCEPTION"
 
 
 def language_of(tracker: Tracker) -> str:
-    return "en" if tracker.get_slot("language") == "en" else "zh"
+    """The language replies are written in: the conversation's, by the one rule of ``switchboard.core.language``."""
+    return reply_language(tracker.get_slot("language"))
 
 
 def list_separator(language: str) -> str:
@@ -151,6 +158,45 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
                 return domain_slots
         return domain_slots + extra
 
+    async def extract_phone_last4(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The digits of an answer NLU gave no entity for (full-width digits, "wrong digits, it's 3721")."""
+        if tracker.get_slot("requested_slot") != "phone_last4" or _phone_entity(tracker):
+            return {}
+        digits = last4_in(_text(tracker))
+        return {"phone_last4": digits} if digits else {}
+
+    async def extract_product(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "which item?": whatever names an item of the order, whatever NLU read it as;
+        other wording too (then validation says what the order holds), unless it leaves the question."""
+        if tracker.get_slot("requested_slot") != "product":
+            return {}
+        wording = next(tracker.get_latest_entity_values("product"), None) or _text(tracker)
+        intent = _intent(tracker)
+        order = await self.order(tracker.get_slot("order_id"))
+        names_item = order is not None and order.find_item(wording) is not None
+        if names_item and not (intent in DIGRESSION_INTENTS and reads_as_question(_text(tracker))):
+            return {"product": wording}
+        if _leaves_question(tracker) or intent in ("deny", "affirm", "stop"):
+            return {}
+        return {"product": wording}
+
+    async def extract_return_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """While the form asks why, any answer is the reason ("不想要了", "doesn't fit"), whatever NLU read
+        it as, unless it cancels the request, asks a question, corrects the order or item, or leaves."""
+        return _free_text_answer(tracker, "return_reason")
+
+    async def extract_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """While the form asks for the new address, any answer is the address, as for the reason."""
+        return _free_text_answer(tracker, "address")
+
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -173,23 +219,15 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
         if not given_now and tracker.get_slot("phone_last4") is None:
             # Digits of an earlier order, already dropped by a corrected order id: ask again, silently.
             return {"phone_last4": None}
-        if not given_now and value == (tracker.latest_message or {}).get("text"):
-            # The domain's from_text mapping: NLU fell back on the answer to our question. NLU reads
-            # each message alone and cannot know what four digits on their own mean; the form, which
-            # asked for them, takes a short answer that is just them ("3721", "尾号是 3721。"). Anything
-            # else (a year or an amount inside a longer sentence) is not an answer: ask again, silently.
-            value = _bare_last4(str(value))
-            if value is None:
-                return {"phone_last4": None}
         order = await self.order(tracker.get_slot("order_id"))
         if order is None:
-            digits = re.sub(r"\D", "", str(value or ""))
+            digits = re.sub(r"\D", "", normalized(str(value or "")))
             return {"phone_last4": digits[-4:] if len(digits) >= 4 else None}
         return self._check_phone(order, str(given_now or value or ""), language_of(tracker), dispatcher)
 
     @staticmethod
     def _check_phone(order: Order, value: str, language: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        digits = re.sub(r"\D", "", value)
+        digits = re.sub(r"\D", "", normalized(value))
         if len(digits) >= 4 and digits[-4:] == order.phone_last4:
             items = list_separator(language).join(order.item_names(language))
             return {"phone_last4": digits[-4:], "verified_order": order.order_id, "order_items": items}
@@ -211,11 +249,10 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        corrects = any(next(tracker.get_latest_entity_values(name), None) for name in CORRECTED_ENTITIES)
-        if corrects and next(tracker.get_latest_entity_values("return_reason"), None) is None:
-            # "不对，是帆布包" corrects the item or the order; it is no reason (the text mapping took it).
-            return {"return_reason": None}
         reason = str(value or "").strip()[:200]
+        if reason and says_damaged(reason):
+            # "漏水", "arrived broken": a quality return, whose shipping the shop pays.
+            return {"return_reason": reason, "task": "damaged_item"}
         return {"return_reason": reason or None}
 
     async def validate_address(
@@ -223,6 +260,31 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
     ) -> dict[str, Any]:
         address = str(value or "").strip()[:200]
         return {"address": address if len(address) >= 4 else None}
+
+
+class ActionChooseTask(Action):
+    """Fills the ``task`` slot (the domain's custom mapping): a task intent starts its task, except
+    that mid-form a slot answer read as another task ("订单号是SB1002" as check_order while a return
+    asks for the order) keeps the form's task. A real change of mind ("actually, just tell me where
+    SB1001 is") switches, keeping the order and its verification; damage mid-return makes the return
+    a quality return."""
+
+    def name(self) -> str:
+        return "action_choose_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = _intent(tracker)
+        if intent not in TASK_INTENTS:
+            return []
+        current = tracker.get_slot("task")
+        if tracker.active_loop_name != ORDER_FORM or not current or intent == current:
+            return [SlotSet("task", intent)]
+        if intent == "damaged_item" and current == "return_item":
+            return [SlotSet("task", intent), SlotSet("requested_slot", None)]
+        if not changes_mind(_text(tracker)):
+            return []
+        # The form asks its next question for the new task (or completes it with the verified order).
+        return [SlotSet("task", intent), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in TASK_STATE_SLOTS)]
 
 
 class ActionOrderTask(ShopAction):
@@ -374,6 +436,7 @@ def build_actions(shop: Shop) -> list[Action]:
     """Every custom action of the demo assistant, bound to the shop's data."""
     return [
         ValidateOrderForm(shop),
+        ActionChooseTask(),
         ActionOrderTask(shop),
         ActionGenerateAnswer(),
         ActionHandoff(),
@@ -383,20 +446,59 @@ def build_actions(shop: Shop) -> list[Action]:
     ]
 
 
-def _bare_last4(text: str) -> str | None:
-    """The four digits of a short answer that is just them ("3721", "尾号是 3721。"), else None."""
-    groups = BARE_FOUR_DIGITS.findall(text)
-    if len(groups) != 1:
-        return None
-    rest = re.sub(r"[\W_]", "", BARE_FOUR_DIGITS.sub("", text))
-    return groups[0] if len(rest) <= SHORT_ANSWER_CHARS else None
+def _text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
 
 
-def _phone_in_latest_message(tracker: Tracker) -> str | None:
+def _intent(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def _phone_entity(tracker: Tracker) -> str | None:
     value = next(tracker.get_latest_entity_values("phone_last4"), None) or next(
         tracker.get_latest_entity_values("phone_number"), None
     )
-    return str(value) if value else None
+    return normalized(str(value)) if value else None
+
+
+def _phone_in_latest_message(tracker: Tracker) -> str | None:
+    """The phone digits this message gives: NLU's entity, else, while the form asks for the order or
+    the digits, four digits the text gives as an answer ("SB1002 3721" full-width or not, "it's 3721")."""
+    entity = _phone_entity(tracker)
+    if entity or tracker.get_slot("requested_slot") not in ("order_id", "phone_last4"):
+        return entity
+    return last4_in(_text(tracker))
+
+
+def _leaves_question(tracker: Tracker) -> bool:
+    """The message is not an answer to the form's question: it cancels, leaves for a person, asks a
+    question, corrects the order or the item, or starts another task."""
+    text, intent = _text(tracker), _intent(tracker)
+    if cancels(text) or intent in LEAVING_INTENTS:
+        return True
+    if intent in DIGRESSION_INTENTS and reads_as_question(text):
+        return True
+    if any(next(tracker.get_latest_entity_values(name), None) for name in CORRECTED_ENTITIES):
+        # "不对，是帆布包", "no, SB1003": a correction, which the slots' own mappings take.
+        return True
+    return intent in TASK_INTENTS and intent not in (tracker.get_slot("task"), "damaged_item") and changes_mind(text)
+
+
+def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The answer to a free-text question (the reason, the address): the entity NLU tagged, else the text."""
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    entity = next(tracker.get_latest_entity_values(slot), None)
+    if entity:
+        return {slot: entity}
+    text = _text(tracker).strip()
+    if next(tracker.get_latest_entity_values("product"), None) and slot != "product":
+        # "不对，是帆布包" corrects the item (its mapping took it): the question is asked again.
+        return {slot: None}
+    if _leaves_question(tracker) or BARE_DENY.match(normalized(text)):
+        # A bare "no" / "不" answers nothing: the form ends (action_answer_affirm_deny).
+        return {}
+    return {slot: text} if text else {}
 
 
 def _day(value: Any) -> str:

@@ -30,6 +30,7 @@ from switchboard.core.contracts import (
 from switchboard.core.language import SUPPORTED, from_wire
 from switchboard.core.logs import get_logger
 from switchboard.dialogue.action_runner import InProcessActionEndpoint, start_turn
+from switchboard.dialogue.answers import order_id_in
 from switchboard.dialogue.arbitration import arbitrate
 from switchboard.dialogue.decisions import DecisionSettings, Output, render_turn
 from switchboard.dialogue.errors import DialogueRetryableError
@@ -40,6 +41,7 @@ log = get_logger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_ENTITY = "language"
+ORDER_ID_ENTITY = "order_id"
 
 
 def quiet_rasa(*, own_logging: bool) -> None:
@@ -82,6 +84,11 @@ def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
         if entity.group:
             item["group"] = entity.group
         entities.append(item)
+    if not any(item["entity"] == ORDER_ID_ENTITY for item in entities):
+        # An id NLU's pattern missed, typed full-width or spaced ("订单号SB1005" full-width, "sb 1005").
+        order_id = order_id_in(event.message.text)
+        if order_id:
+            entities.append({"entity": ORDER_ID_ENTITY, "value": order_id, "extractor": "switchboard-dialogue"})
     language = from_wire(understanding.language)
     if language in SUPPORTED:
         # Mixed or unknown language keeps the conversation's language.

@@ -18,11 +18,13 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from switchboard.dialogue.answers import answers_question
 
 HANDOFF_ACTION = "action_handoff"
 FALLBACK_INTENT = "nlu_fallback"
@@ -39,9 +41,9 @@ def is_angry(metadata: dict[str, Any] | None, threshold: float) -> bool:
 def repeated_fallback(tracker: DialogueStateTracker, in_a_row: int = 2) -> bool:
     """True when the bot failed to understand the last ``in_a_row`` user messages since the last handoff.
 
-    The latest message counts when NLU fell back and it filled no slot (a form can still use a
-    bare "3721"); each earlier one counts when the bot answered it with ``utter_default``. Reads
-    back only that far, so the cost does not grow with the conversation.
+    The latest message counts when NLU fell back and it filled no slot nor answers the form's
+    pending question (the form reads bare digits or "杯子" itself); each earlier one counts when the
+    bot answered it with ``utter_default``. Reads back only that far, so the cost does not grow with the conversation.
     """
     seen = 0
     answered_default = False
@@ -56,7 +58,7 @@ def repeated_fallback(tracker: DialogueStateTracker, in_a_row: int = 2) -> bool:
         elif isinstance(event, UserUttered):
             if event.intent_name != FALLBACK_INTENT:
                 return False
-            if seen == 0 and filled_slot:
+            if seen == 0 and (filled_slot or answers_question(tracker.get_slot(REQUESTED_SLOT), event.text or "")):
                 return False
             if seen > 0 and not answered_default:
                 return False

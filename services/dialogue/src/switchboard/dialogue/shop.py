@@ -38,9 +38,6 @@ class LocalizedText(BaseModel):
     zh: str
     en: str
 
-    def in_language(self, language: str) -> str:
-        return self.en if language == "en" else self.zh
-
 
 class OrderItem(BaseModel):
     product: str = Field(description="canonical product name, as NLU's product entity gives it")

@@ -228,3 +228,12 @@ async def test_a_refused_return_then_a_person_is_a_handoff(chat, text, intent, l
     decided = turn.only("handoff")
     assert decided.language == (Language.LANGUAGE_EN if language == EN else Language.LANGUAGE_ZH)
     assert "SB1004" in decided.handoff.summary
+
+
+@pytest.mark.parametrize(("text", "language"), [("你是机器人吗", ZH), ("are u a bot?", EN)])
+async def test_small_talk_at_the_reason_question_is_no_reason(chat, shop, text, language) -> None:
+    await verified_return(chat, language)
+    await chat.say("保温杯" if language == ZH else "the bottle", "nlu_fallback", language=language)
+    turn = await chat.say(text, "chitchat", language=language)
+    assert turn.templates == ["utter_chitchat", "utter_ask_return_reason"]
+    assert shop.latest_return("SB1002") is None

@@ -37,7 +37,9 @@ TASK_STATE_SLOTS = ("product", "return_reason", "address")
 # Intents that leave the form's question for a moment (answered, then the form asks again) or for good.
 DIGRESSION_INTENTS = frozenset({"policy_question", "product_question", "business_info", "human_agent", "complaint"})
 # Intents that never carry a free-text answer (a reason, an address).
-LEAVING_INTENTS = frozenset({"human_agent", "complaint", "business_info"})
+LEAVING_INTENTS = frozenset({"human_agent", "complaint", "business_info", "greet", "goodbye", "thank"})
+# Readings of a message that names no item of the order and is no answer to "which item?".
+NO_ITEM_INTENTS = frozenset({"deny", "affirm", "stop", "chitchat"})
 # A bare "no" is no reason nor address: it ends the form (a "不喜欢" or "doesn't fit" is a reason).
 BARE_DENY = re.compile(r"^\s*(no+|nope|nah|not really|不|不是|不要|没有|否)[\s.!。！,，~]*$", re.IGNORECASE)
 DECISION_GENERATE = "generate"
@@ -180,7 +182,7 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
         names_item = order is not None and order.find_item(wording) is not None
         if names_item and not (intent in DIGRESSION_INTENTS and reads_as_question(_text(tracker))):
             return {"product": wording}
-        if _leaves_question(tracker) or intent in ("deny", "affirm", "stop"):
+        if _leaves_question(tracker) or intent in NO_ITEM_INTENTS:
             return {}
         return {"product": wording}
 
@@ -476,7 +478,7 @@ def _leaves_question(tracker: Tracker) -> bool:
     text, intent = _text(tracker), _intent(tracker)
     if cancels(text) or intent in LEAVING_INTENTS:
         return True
-    if intent in DIGRESSION_INTENTS and reads_as_question(text):
+    if intent in (*DIGRESSION_INTENTS, "chitchat") and reads_as_question(text):
         return True
     if any(next(tracker.get_latest_entity_values(name), None) for name in CORRECTED_ENTITIES):
         # "不对，是帆布包", "no, SB1003": a correction, which the slots' own mappings take.

@@ -237,3 +237,10 @@ async def test_small_talk_at_the_reason_question_is_no_reason(chat, shop, text, 
     turn = await chat.say(text, "chitchat", language=language)
     assert turn.templates == ["utter_chitchat", "utter_ask_return_reason"]
     assert shop.latest_return("SB1002") is None
+
+
+async def test_an_order_id_entity_with_full_width_digits_is_normalized(chat) -> None:
+    # NLU's pattern (\d is any Unicode digit) tags "SB" followed by full-width digits as it stands.
+    await chat.say("我想退个货", "return_item")
+    turn = await chat.say("SB" + wide("1002"), "return_item", entities={"order_id": "SB" + wide("1002")})
+    assert turn.templates == ["utter_ask_phone_last4"]

@@ -202,7 +202,7 @@ class ValidateOrderForm(FormValidationAction, ShopAction):
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        order_id = str(value or "").strip().upper()
+        order_id = normalized(str(value or "")).upper()
         order = await self.order(order_id) if ORDER_ID.match(order_id) else None
         if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_id=order_id or str(value))

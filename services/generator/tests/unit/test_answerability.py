@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.generator.answerability import answerable, unknown_names
+from switchboard.generator.answerability import answerable, unknown_names, unknown_terms
 
 KNOWLEDGE = (
     "Shipping / Shipping fees Shipping is free for orders over ¥99; otherwise it costs ¥10. "
@@ -24,16 +24,38 @@ def test_questions_the_knowledge_base_cannot_answer_are_not_answerable(question:
 
 
 @pytest.mark.parametrize(
-    ("question", "passage"),
+    ("question", "passage", "terms"),
     [
-        ("How much is delivery?", FEE_EN),
-        ("Do orders placed in Beijing ship today?", FEE_EN),
-        ("买多少钱可以免邮费？", FEE_ZH),
-        ("不喜欢可以退吗？", "退货 / 7天无理由退货 签收后7天内可以退货。"),
+        ("How much is delivery?", FEE_EN, ("delivery fee",)),
+        ("Do orders placed in Beijing ship today?", FEE_EN, ()),
+        ("买多少钱可以免邮费？", FEE_ZH, ("邮费",)),
+        ("不喜欢可以退吗？", "退货 / 7天无理由退货 签收后7天内可以退货。", ("不喜欢",)),
     ],
 )
-def test_paraphrased_questions_stay_answerable(question: str, passage: str) -> None:
-    assert answerable(question, passage, KNOWLEDGE)
+def test_paraphrased_questions_stay_answerable(question: str, passage: str, terms: tuple[str, ...]) -> None:
+    assert answerable(question, passage, KNOWLEDGE, terms)
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "unknown"),
+    [
+        ("Can I pay cash on delivery?", FEE_EN, "cash"),
+        ("Do you gift wrap?", FEE_EN, "gift"),
+        ("Which country is it made in?", FEE_EN, "country"),
+        ("可以用花呗分期吗", FEE_ZH, "分期"),
+        ("批发价格怎么谈", FEE_ZH, "批发价格"),
+    ],
+)
+def test_a_concept_the_knowledge_base_lacks_is_not_answered_by_a_passage_naming_none_of_its_terms(
+    question: str, passage: str, unknown: str
+) -> None:
+    assert unknown in unknown_terms(question, KNOWLEDGE)
+    assert not answerable(question, passage, KNOWLEDGE)
+
+
+def test_question_phrasing_and_counts_are_not_unknown_concepts() -> None:
+    assert unknown_terms("How long do I have, two weeks?", KNOWLEDGE) == []
+    assert unknown_terms("已经两个星期了，还能退货吗？", KNOWLEDGE) == []
 
 
 def test_unknown_names_lists_what_the_knowledge_base_never_mentions() -> None:

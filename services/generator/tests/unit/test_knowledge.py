@@ -42,3 +42,17 @@ def test_text_helpers_handle_chinese_english_and_emoji() -> None:
     assert {"退货", "货政"} <= content_tokens("退货政策")
     assert overlap("how much is shipping", "Shipping is free over ¥99") == 1.0
     assert overlap("😊", "anything") == 0.0
+
+
+def test_declared_keywords_are_kept_apart_from_the_text_customers_see(tmp_path: Path) -> None:
+    (tmp_path / "a.zh.md").write_text(
+        "# 配送\n## 运费\n<!-- keywords: 包邮，免运费、邮费 -->\n满99元包邮。\n", encoding="utf-8"
+    )
+    (passage,) = load_knowledge_base("t", tmp_path).passages
+    assert passage.text == "满99元包邮。" and passage.keywords == ("包邮", "免运费", "邮费")
+
+
+def test_the_demo_sections_declare_their_customers_words() -> None:
+    base = load_knowledge_base("demo", REPO / "tenants/demo/knowledge")
+    assert all(p.keywords for p in base.passages)
+    assert all("<!--" not in p.text for p in base.passages)

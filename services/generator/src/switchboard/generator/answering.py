@@ -5,6 +5,9 @@ backed by the retrieved passages) and the output checks; the best passage itself
 template (always correct, and the path for languages the model does not write well, e.g. Chinese
 with the default English-only model); a plain "I don't know, shall I get a colleague" when no passage
 answers; and a handoff when nothing answers right after that offer.
+
+A message that asks several questions ("满多少包邮？几点前下单当天发？") is answered question by question,
+each from its own passage, in one reply, when its questions find different passages.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from switchboard.generator.conversation import PastTurn, follow_up_query, prompt
 from switchboard.generator.grounding import Evidence, ungrounded_claims
 from switchboard.generator.llm import TextGenerator
 from switchboard.generator.llm.errors import ModelBusyError
+from switchboard.generator.questions import split_questions
 from switchboard.generator.retrieval import Hit, Retriever
 from switchboard.generator.safety import blocked_topic, check_output, looks_like_injection, redact, strip_invisible
 from switchboard.generator.style import TenantStyle, load_style
@@ -118,6 +122,18 @@ class Answerer:
             if cached is not None:
                 neutral = Answer(cached.text, cached.source, cached.citations, cache_hit=True)
                 return self._finish("cache", _in_tone(neutral, question))
+        several = await self._several(question, text)
+        if several:
+            answer = self._extractive_many(question, several)
+            if not question.personal:
+                await self._cache.put(
+                    question.tenant_id,
+                    version,
+                    language,
+                    text,
+                    CachedAnswer(answer.text, answer.source, answer.citations),
+                )
+            return _in_tone(answer, question)
         hits = self._answering(
             question.tenant_id, text, await self._retriever.search(question.tenant_id, text, language)
         )
@@ -146,15 +162,33 @@ class Answerer:
             question.tenant_id, query, await self._retriever.search(question.tenant_id, query, question.language)
         )
 
+    async def _several(self, question: Question, text: str) -> list[tuple[str, list[Hit]]]:
+        """Each question of a message that asks several, with the hits that answer it, when at least two
+        of them are answered from different passages; empty otherwise (one answer for the whole text)."""
+        parts = split_questions(text)
+        if len(parts) < 2:
+            return []
+        answered: list[tuple[str, list[Hit]]] = []
+        for part in parts:
+            found = await self._retriever.search(question.tenant_id, part, question.language)
+            hits = self._answering(question.tenant_id, part, found)
+            if hits:
+                preferred = _prefer_language(hits, question.language, self._policy.same_document_margin)
+                if all(preferred[0].source != hits_of[0].source for _, hits_of in answered):
+                    answered.append((part, preferred))
+        return answered if len(answered) >= 2 else []
+
     def _answering(self, tenant_id: str, text: str, hits: Sequence[Hit]) -> list[Hit]:
         """The hits that answer the question, best first: relevant enough, and sharing its key terms (a
-        near-tie whose words miss the question steps aside for the next hit); empty when none does."""
+        near-tie whose words miss the question steps aside for the next hit; a passage whose key terms
+        the question does not name steps aside when the question's concept is unknown to the knowledge
+        base); empty when none does."""
         knowledge = self._retriever.knowledge_text(tenant_id)
         return [
             hit
             for hit in hits
             if hit.relevance >= self._policy.min_retrieval_score
-            and answerable(text, f"{hit.title} {hit.text}", knowledge)
+            and answerable(text, f"{hit.title} {hit.text}", knowledge, hit.terms)
         ]
 
     async def _generate(
@@ -221,6 +255,17 @@ class Answerer:
         return backed / len(claims) >= self._policy.min_supported_share
 
     def _extractive(self, question: Question, hits: Sequence[Hit]) -> Answer:
+        text = phrasing.extractive(question.language, hits[0].title, self._body(hits))
+        return self._finish("extractive", Answer(text, ReplySource.REPLY_SOURCE_EXTRACTIVE, _citations(hits[:1])))
+
+    def _extractive_many(self, question: Question, parts: Sequence[tuple[str, Sequence[Hit]]]) -> Answer:
+        """One reply answering each question from its own best passage, in the order they were asked."""
+        text = "\n".join(phrasing.extractive(question.language, hits[0].title, self._body(hits)) for _, hits in parts)
+        citations = [citation for _, hits in parts for citation in _citations(hits[:1])]
+        return self._finish("extractive_many", Answer(text, ReplySource.REPLY_SOURCE_EXTRACTIVE, citations))
+
+    def _body(self, hits: Sequence[Hit]) -> str:
+        """The best passage's text, with its sibling sections of the same file that scored nearly as well."""
         best = hits[0]
         body = best.text
         document = best.source.split("#", 1)[0]
@@ -228,8 +273,7 @@ class Answerer:
             close = best.score - other.score <= self._policy.same_document_margin
             if close and other.source.split("#", 1)[0] == document:
                 body = f"{body} {other.text}"
-        text = phrasing.extractive(question.language, best.title, body)
-        return self._finish("extractive", Answer(text, ReplySource.REPLY_SOURCE_EXTRACTIVE, _citations(hits[:1])))
+        return body
 
     def _not_known(self, question: Question) -> Answer:
         """Says plainly that the knowledge base holds no answer and offers a colleague; a second question

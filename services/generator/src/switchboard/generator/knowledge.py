@@ -3,6 +3,11 @@
 Files are ``tenants/<id>/knowledge/<topic>.<lang>.md``. Each ``##`` section is one passage, titled
 "<file title> / <section>"; its source is ``<topic>.<lang>.md#<section slug>``. The knowledge-base
 version is a digest of every file, so caches keyed by it die when any file changes.
+
+A section may declare the words customers use for its topic in a comment line,
+``<!-- keywords: 运费, 包邮, 免运费 -->`` (commas, "、" or ";" between them): they are indexed and
+matched with the passage (retrieval's key-term reranker and the answer gate) but never shown to the
+customer, so a paraphrase ("免邮", "free delivery") finds the section its words do not appear in.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from switchboard.generator.errors import GeneratorPermanentError
 
 LANGUAGES = ("zh", "en")
 _FILE_NAME = re.compile(r"^(?P<topic>[a-z0-9-]+)\.(?P<lang>zh|en)\.md$")
+_KEYWORDS = re.compile(r"^\s*<!--\s*(?:keywords|关键词)\s*[:：](?P<words>.*?)-->\s*$", re.IGNORECASE)
+_KEYWORD_SEPARATOR = re.compile(r"[,，、;；]")
 MAX_PASSAGE_CHARS = 1500
 
 
@@ -29,6 +36,13 @@ class Passage:
     source: str
     title: str
     text: str
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def searchable(self) -> str:
+        """What the index embeds and lexical matching reads: title, text and declared keywords."""
+        words = f" ({', '.join(self.keywords)})" if self.keywords else ""
+        return f"{self.title}: {self.text}{words}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +53,7 @@ class KnowledgeBase:
 
     @property
     def text(self) -> str:
-        return "\n".join(f"{p.title} {p.text}" for p in self.passages)
+        return "\n".join(f"{p.title} {p.text} {' '.join(p.keywords)}" for p in self.passages)
 
 
 def load_knowledge_base(tenant_id: str, folder: Path) -> KnowledgeBase:
@@ -66,6 +80,7 @@ def _sections(tenant_id: str, language: str, file_name: str, text: str):
     title = ""
     heading = ""
     lines: list[str] = []
+    keywords: list[str] = []
     for line in [*text.splitlines(), "## "]:
         if line.startswith("# ") and not title:
             title = line[2:].strip()
@@ -73,17 +88,23 @@ def _sections(tenant_id: str, language: str, file_name: str, text: str):
         if line.startswith("## "):
             body = " ".join(part.strip() for part in lines if part.strip())
             if body:
-                yield _passage(tenant_id, language, file_name, title, heading, body)
-            heading, lines = line[3:].strip(), []
+                yield _passage(tenant_id, language, file_name, title, heading, body, tuple(keywords))
+            heading, lines, keywords = line[3:].strip(), [], []
+            continue
+        declared = _KEYWORDS.match(line)
+        if declared:
+            keywords.extend(word.strip() for word in _KEYWORD_SEPARATOR.split(declared["words"]) if word.strip())
             continue
         lines.append(line)
 
 
-def _passage(tenant_id: str, language: str, file_name: str, title: str, heading: str, body: str) -> Passage:
+def _passage(
+    tenant_id: str, language: str, file_name: str, title: str, heading: str, body: str, keywords: tuple[str, ...]
+) -> Passage:
     if len(body) > MAX_PASSAGE_CHARS:
         raise GeneratorPermanentError(f"{file_name}#{heading}: a section holds at most {MAX_PASSAGE_CHARS} characters")
     slug = re.sub(r"[^\w]+", "-", heading.lower()).strip("-") or "intro"
     source = f"{file_name}#{slug}"
     full_title = f"{title} / {heading}" if heading else title
     passage_id = hashlib.sha256(f"{tenant_id}\0{source}\0{body}".encode()).hexdigest()[:32]
-    return Passage(passage_id, tenant_id, language, source, full_title, body)
+    return Passage(passage_id, tenant_id, language, source, full_title, body, keywords)

@@ -1,0 +1,33 @@
+"""Key terms point at the section whose topic the question names; the longer of two overlapping terms wins."""
+
+from __future__ import annotations
+
+from switchboard.generator.keyterms import matched_terms, passage_terms
+
+FEE = passage_terms("shipping.zh.md#运费", "运费", ["包邮", "免运费"])
+RETURN_FEE = passage_terms("returns.zh.md#退货运费", "退货运费", ["运费谁出"])
+FEES_EN = passage_terms("shipping.en.md#shipping-fees", "Shipping fees", ["free shipping", "spend"])
+RETURN_EN = passage_terms("returns.en.md#return-shipping", "Return shipping", ["who pays"])
+DISPATCH = passage_terms("shipping.en.md#dispatch-times", "Dispatch times", ["dispatch"])
+SETS = (FEE, RETURN_FEE, FEES_EN, RETURN_EN, DISPATCH)
+FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
+def test_a_term_inside_a_longer_match_of_another_passage_does_not_count() -> None:
+    assert matched_terms("退货运费谁出？", SETS) == {"returns.zh.md#退货运费": ("运费谁出", "退货运费")}
+    assert matched_terms("买多少钱可以免运费", SETS) == {"shipping.zh.md#运费": ("免运费", "运费")}
+
+
+def test_english_terms_match_at_a_word_start_in_any_case_and_inflection() -> None:
+    assert matched_terms("How soon after paying is it DISPATCHED?", SETS) == {
+        "shipping.en.md#dispatch-times": ("dispatch",)
+    }
+    assert "returns.en.md#return-shipping" in matched_terms("Who pays the return shipping?", SETS)
+    assert "shipping.en.md#shipping-fees" not in matched_terms("Who pays the return shipping?", SETS)
+    assert matched_terms("I overspend", SETS) == {}
+
+
+def test_full_width_text_is_folded() -> None:
+    assert matched_terms("free shipping".translate(FULL_WIDTH), SETS) == {
+        "shipping.en.md#shipping-fees": ("free shipping",)
+    }

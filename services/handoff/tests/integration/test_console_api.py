@@ -101,7 +101,9 @@ async def test_the_chat_flow_through_the_api(make_node, kafka_harness, sessions)
         assert r.status == 200
     async with li.post(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/reply", json={"text": ""}) as r:
         assert r.status == 400
-    [reply] = await kafka_harness.expect(node.topics.outbound, 1)
+    # The customer was told their place in the queue when escalated; then comes the agent's reply.
+    notice, reply = await kafka_harness.expect(node.topics.outbound, 2)
+    assert notice.source == ReplySource.REPLY_SOURCE_SYSTEM and "正在为您转接" in notice.text
     assert (reply.source, reply.agent_name, reply.text) == (ReplySource.REPLY_SOURCE_AGENT, "李雷", "马上为您处理 👍")
     async with li.post(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/csat", json={}) as r:
         assert r.status == 200
@@ -178,8 +180,11 @@ async def test_tenant_isolation_matrix(make_node, kafka_harness, sessions) -> No
         assert await _first_event(stream, 2.0) is None
         await _escalate(node, kafka_harness, "demo-own", reasons=["CUSTOMER_REQUEST"])
         assert await _first_event(stream, 10.0) == {"type": "queue"}
-    # Nothing of acme's reached the customer through a demo session.
-    await kafka_harness.expect_none(node.topics.outbound.name, within_s=1.0)
+    # Nothing of acme's reached the customer through a demo session: the only replies are the two queue notices.
+    notices = await kafka_harness.expect(node.topics.outbound, 2)
+    assert {r.source for r in notices} == {ReplySource.REPLY_SOURCE_SYSTEM}
+    with pytest.raises(AssertionError):
+        await kafka_harness.expect(node.topics.outbound, 3, timeout_s=1.0)
     assert node.service.store.get("acme", theirs["_id"])["state"] == "assigned"
     assert node.service.store.get("acme", theirs["_id"])["agent_id"] == "li.lei"
     assert node.service.transcript.collection.count_documents({"tenant_id": "acme", "speaker": "note"}) == 0

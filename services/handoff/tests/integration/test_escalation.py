@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from switchboard.core.contracts import HandoffReason, ReplySource
+from switchboard.core.contracts import Channel, HandoffReason, Language, ReplySource
 from switchboard.core.testing.harness import wait_until
 from switchboard.handoff.testing import Clock, customer_message, handoff_decision, sorted_events, understood
 
@@ -39,6 +39,32 @@ async def test_handoff_decision_is_escalated_queued_and_recorded_once(make_node,
     except AssertionError:
         records = events
     assert {e.envelope.event_id for e in records} == {e.envelope.event_id for e in events}
+
+
+async def test_every_channel_is_told_its_place_in_the_queue_once_in_its_language(make_node, kafka_harness) -> None:
+    node = await make_node()
+    first = handoff_decision("told-zh", reasons=["CUSTOMER_REQUEST"], channel=Channel.CHANNEL_WEB)
+    second = handoff_decision(
+        "told-en",
+        reasons=["CUSTOMER_REQUEST"],
+        channel=Channel.CHANNEL_WECHAT,
+        language=Language.LANGUAGE_EN,
+        text="get me a human please",
+    )
+    behind = handoff_decision("told-zh-2", reasons=["CUSTOMER_REQUEST"], text="转人工")
+    await kafka_harness.send(node.topics.decided, first, first)  # the first one redelivered
+    await kafka_harness.send(node.topics.decided, second, behind)
+    replies = await kafka_harness.expect(node.topics.outbound, 4)
+    by_conversation = {r.envelope.conversation_id: r for r in replies}
+    assert len({r.envelope.event_id for r in replies}) == 3  # the redelivery republished the same id
+    zh, en = by_conversation["told-zh"], by_conversation["told-en"]
+    # The two Chinese customers share a queue (in whichever order their partitions were read).
+    zh_texts = sorted(by_conversation[c].text for c in ("told-zh", "told-zh-2"))
+    assert all("正在为您转接人工客服" in text for text in zh_texts), zh_texts
+    assert "第 1 位" in zh_texts[0] and "第 2 位" in zh_texts[1], zh_texts
+    assert "connecting you now" in en.text and "in the queue" in en.text, en.text
+    assert zh.in_reply_to == first.message.envelope.event_id and zh.source == ReplySource.REPLY_SOURCE_SYSTEM
+    assert en.channel_ids.user_id == second.message.channel_ids.user_id
 
 
 async def test_second_decision_for_an_open_conversation_adds_reasons_not_a_handoff(make_node, kafka_harness) -> None:

@@ -1,8 +1,9 @@
 """What the handoff does with the pipeline's events: escalates handoff decisions (or logs a callback
 outside agent hours) and keeps the transcript and open consoles up to date with every message.
 
-Escalations publish a ``HandoffEvent`` on ``conversation.handoff.v1``; the off-hours notice goes out as
-``ReplyReady`` (source SYSTEM) on ``conversation.outbound.v1``. Their ids derive from the decision's
+Escalations publish a ``HandoffEvent`` on ``conversation.handoff.v1``; the customer is answered on every
+channel with a ``ReplyReady`` (source SYSTEM) on ``conversation.outbound.v1``: their place in the queue,
+or the off-hours callback notice. Their ids derive from the decision's
 envelope, so a redelivered decision republishes the same ids.
 """
 
@@ -34,6 +35,27 @@ OUTSIDE_HOURS: dict[Code, str] = {
     "en": "Our agents are available {start}-{end}. We have logged a callback for you (ticket {ticket}); "
     "an agent will contact you as soon as they are back.",
 }
+
+
+# What the customer is told on every channel when their conversation goes to a person: the REST reply,
+# the WeChat message and the phone prompt carry it; web chat also shows the live position banner.
+QUEUED: dict[Code, str] = {
+    "zh": "好的，正在为您转接人工客服，您现在排在第 {position} 位{wait}，请稍候。",
+    "en": "Of course, I'm connecting you now to a colleague: you are number {position} in the queue{wait}.",
+}
+QUEUED_WAIT: dict[Code, str] = {"zh": "，预计等待约 {minutes} 分钟", "en": ", about {minutes} min"}
+WITH_AGENT: dict[Code, str] = {
+    "zh": "人工客服{agent}已经在为您服务，请直接留言。",
+    "en": "A colleague{agent} is already looking after this conversation; just write here.",
+}
+
+
+def queued_notice(language: Code, position: int | None, wait_s: int, agent_name: str | None) -> str:
+    """The notice for a customer whose conversation is queued (or already with an agent: ``agent_name``)."""
+    if agent_name is not None:
+        return WITH_AGENT[language].format(agent=f" {agent_name}" if agent_name else "")
+    wait = QUEUED_WAIT[language].format(minutes=max(1, round(wait_s / 60))) if wait_s > 0 else ""
+    return QUEUED[language].format(position=position or 1, wait=wait)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +134,33 @@ class PipelineEvents:
                 },
             )
         await self.queue.changed(envelope.tenant_id)
+        await self._tell_customer(decided, handoff, language)
+
+    async def _tell_customer(self, decided: ReplyDecided, handoff: dict, language: Code) -> None:
+        """Answers the message that asked for a person, on its own channel, with where the customer stands.
+
+        Its id derives from the decision, so a redelivered decision cannot tell the customer twice.
+        """
+        flow = self.workflow
+        if handoff["state"] == "queued":
+            position, wait_s = await asyncio.to_thread(flow.store.position_of, handoff["_id"]) or (None, 0)
+            text = queued_notice(language, position, wait_s, None)
+        else:
+            text = queued_notice(language, None, 0, handoff.get("agent_name", ""))
+        await self._reply(decided, "handoff/queued-notice", text)
+
+    async def _reply(self, decided: ReplyDecided, step: str, text: str) -> None:
+        """A system reply to the customer message behind ``decided``, on ``conversation.outbound.v1``."""
+        reply = ReplyReady(
+            envelope=caused_envelope(decided.envelope, step),
+            text=text,
+            source=ReplySource.REPLY_SOURCE_SYSTEM,
+            language=decided.language,
+            sequence_count=1,
+            channel_ids=decided.message.channel_ids,
+            in_reply_to=decided.message.envelope.event_id,
+        )
+        await self.workflow.publish(self.workflow.topics.outbound, reply)
 
     async def _callback(
         self, decided: ReplyDecided, setup: TenantSetup, language: Code, reasons: tuple[str, ...], now: datetime
@@ -136,16 +185,7 @@ class PipelineEvents:
         )
         hours = setup.tenant.agent_hours
         text = OUTSIDE_HOURS[language].format(start=hours.start, end=hours.end, ticket=ticket_id)
-        reply = ReplyReady(
-            envelope=caused_envelope(envelope, "handoff/outside-hours"),
-            text=text,
-            source=ReplySource.REPLY_SOURCE_SYSTEM,
-            language=decided.language,
-            sequence_count=1,
-            channel_ids=decided.message.channel_ids,
-            in_reply_to=decided.message.envelope.event_id,
-        )
-        await flow.publish(flow.topics.outbound, reply)
+        await self._reply(decided, "handoff/outside-hours", text)
         await flow.emit(
             caused_envelope(envelope, "handoff/cancelled"),
             cancelled={"reason": f"outside_agent_hours ticket={ticket_id}"},

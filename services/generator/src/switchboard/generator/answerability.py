@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import jieba
 
@@ -95,21 +95,51 @@ def unknown_terms(question: str, knowledge_text: str) -> list[str]:
 
 def unknown_names(question: str, knowledge_text: str) -> list[str]:
     """Names in the question that the knowledge base never mentions."""
-    known = normalise(knowledge_text).lower()
+    known, _ = _vocabulary(knowledge_text)
     return sorted(fact.value for fact in facts(question) if fact.kind == "name" and fact.value not in known)
+
+
+def _content_characters(question: str) -> frozenset[str]:
+    return frozenset(_CJK.findall(normalise(question))) - _WEAK_ZH
 
 
 def shares_chinese_terms(question: str, passage_text: str) -> bool:
     """True when a Chinese question shares a content character with the passage; English always."""
-    wanted = set(_CJK.findall(normalise(question))) - _WEAK_ZH
-    if not wanted:
-        return True
-    return bool(wanted & set(normalise(passage_text)))
+    return _shares(_content_characters(question), passage_text)
+
+
+def _shares(wanted: frozenset[str], passage_text: str) -> bool:
+    return not wanted or bool(wanted & set(normalise(passage_text)))
+
+
+class QuestionScope:
+    """One question against one knowledge base: what depends on the question alone is worked out once
+    (and only when asked), however many passages are then checked against it."""
+
+    def __init__(self, question: str, knowledge_text: str) -> None:
+        self._question = question
+        self._knowledge_text = knowledge_text
+
+    @cached_property
+    def names_unknown(self) -> bool:
+        return bool(unknown_names(self._question, self._knowledge_text))
+
+    @cached_property
+    def terms_unknown(self) -> bool:
+        return bool(unknown_terms(self._question, self._knowledge_text))
+
+    @cached_property
+    def _wanted(self) -> frozenset[str]:
+        return _content_characters(self._question)
+
+    def answered_by(self, passage_text: str, terms: Sequence[str] = ()) -> bool:
+        """The question names nothing the knowledge base lacks, shares content words with the passage, and
+        either names one of the passage's key ``terms`` or uses no content word the knowledge base lacks."""
+        if self.names_unknown or not _shares(self._wanted, passage_text):
+            return False
+        return bool(terms) or not self.terms_unknown
 
 
 def answerable(question: str, passage_text: str, knowledge_text: str, terms: Sequence[str] = ()) -> bool:
-    """The question names nothing the knowledge base lacks, shares content words with the passage, and
-    either names one of the passage's key ``terms`` or uses no content word the knowledge base lacks."""
-    if unknown_names(question, knowledge_text) or not shares_chinese_terms(question, passage_text):
-        return False
-    return bool(terms) or not unknown_terms(question, knowledge_text)
+    """``QuestionScope.answered_by`` for a single passage."""
+    return QuestionScope(question, knowledge_text).answered_by(passage_text, terms)

@@ -24,7 +24,7 @@ from prometheus_client import Counter
 from switchboard.core.contracts import ReplySource
 from switchboard.core.logs import get_logger
 from switchboard.generator import style as phrasing
-from switchboard.generator.answerability import answerable
+from switchboard.generator.answerability import QuestionScope
 from switchboard.generator.cache import AnswerCache, CachedAnswer
 from switchboard.generator.conversation import PastTurn, follow_up_query, prompt_messages
 from switchboard.generator.grounding import Evidence, ungrounded_claims
@@ -183,12 +183,12 @@ class Answerer:
         near-tie whose words miss the question steps aside for the next hit; a passage whose key terms
         the question does not name steps aside when the question's concept is unknown to the knowledge
         base); empty when none does."""
-        knowledge = self._retriever.knowledge_text(tenant_id)
+        scope = QuestionScope(text, self._retriever.knowledge_text(tenant_id))
         return [
             hit
             for hit in hits
             if hit.relevance >= self._policy.min_retrieval_score
-            and answerable(text, f"{hit.title} {hit.text}", knowledge, hit.terms)
+            and scope.answered_by(f"{hit.title} {hit.text}", hit.terms)
         ]
 
     async def _generate(

@@ -5,9 +5,9 @@ Files are ``tenants/<id>/knowledge/<topic>.<lang>.md``. Each ``##`` section is o
 version is a digest of every file, so caches keyed by it die when any file changes.
 
 A section may declare the words customers use for its topic in a comment line,
-``<!-- keywords: 运费, 包邮, 免运费 -->`` (commas, "、" or ";" between them): they are indexed and
-matched with the passage (retrieval's key-term reranker and the answer gate) but never shown to the
-customer, so a paraphrase ("免邮", "free delivery") finds the section its words do not appear in.
+``<!-- keywords: 运费, 包邮, 免运费 -->`` (commas, "、" or ";" between them): they are matched with the
+passage (retrieval's key-term reranker and the answer gate; the dense index embeds title and text only)
+but never shown to the customer, so a paraphrase ("免邮", "free delivery") finds the section its words do not appear in.
 """
 
 from __future__ import annotations
@@ -37,12 +37,6 @@ class Passage:
     title: str
     text: str
     keywords: tuple[str, ...] = ()
-
-    @property
-    def searchable(self) -> str:
-        """What the index embeds and lexical matching reads: title, text and declared keywords."""
-        words = f" ({', '.join(self.keywords)})" if self.keywords else ""
-        return f"{self.title}: {self.text}{words}"
 
 
 @dataclass(frozen=True, slots=True)

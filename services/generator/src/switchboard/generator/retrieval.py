@@ -74,6 +74,7 @@ class Retriever:
         self._embedder = embedder
         self._bases: dict[str, KnowledgeBase] = {}
         self._terms: dict[str, tuple[TermSet, ...]] = {}
+        self._texts: dict[str, str] = {}
         self._stamps: dict[str, tuple[tuple[str, int, int], ...]] = {}
 
     def version(self, tenant_id: str) -> str:
@@ -81,7 +82,7 @@ class Retriever:
 
     def knowledge_text(self, tenant_id: str) -> str:
         """Every passage's title and text, for checks of what the knowledge base mentions at all."""
-        return self._bases[tenant_id].text
+        return self._texts[tenant_id]
 
     async def ensure_current(self, tenant_id: str) -> KnowledgeBase:
         """The tenant's knowledge base, reloaded (and re-indexed when its content hash changed) as soon as
@@ -116,6 +117,8 @@ class Retriever:
             await asyncio.to_thread(self._store.replace_knowledge, tenant_id, rows)
             log.info("knowledge.indexed", tenant_id=tenant_id, version=base.version, passages=len(rows))
         self._bases[tenant_id] = base
+        # Built once per knowledge-base load, not per question: the answer gate reads it for every hit.
+        self._texts[tenant_id] = base.text
         self._terms[tenant_id] = tuple(
             passage_terms(p.source, p.title.rsplit(" / ", 1)[-1], p.keywords) for p in base.passages
         )

@@ -282,11 +282,6 @@ class Handoffs:
         self.positions.update_one({"_id": handoff_id}, {"$set": {"position": position, "wait_s": wait_s}}, upsert=True)
         return True
 
-    def position_of(self, handoff_id: str) -> tuple[int, int] | None:
-        """The queue position and estimated wait (seconds) last told to the customer, if any."""
-        told = self.positions.find_one({"_id": handoff_id})
-        return (int(told["position"]), int(told["wait_s"])) if told else None
-
     def set_contact(self, handoff_id: str, channel_ids: dict[str, str], at: datetime) -> None:
         """The channel ids of the customer's latest message, to answer it on its channel."""
         self.contacts.update_one({"_id": handoff_id}, {"$set": {"channel_ids": channel_ids, "at": at}}, upsert=True)

@@ -133,17 +133,19 @@ class PipelineEvents:
                     "summary": decided.handoff.summary,
                 },
             )
-        await self.queue.changed(envelope.tenant_id)
-        await self._tell_customer(decided, handoff, language)
+        places = await self.queue.changed(envelope.tenant_id)
+        await self._tell_customer(decided, handoff, language, places.get(handoff["_id"]))
 
-    async def _tell_customer(self, decided: ReplyDecided, handoff: dict, language: Code) -> None:
-        """Answers the message that asked for a person, on its own channel, with where the customer stands.
+    async def _tell_customer(
+        self, decided: ReplyDecided, handoff: dict, language: Code, place: tuple[int, int] | None
+    ) -> None:
+        """Answers the message that asked for a person, on its own channel, with where the customer stands
+        (``place``: the position and wait the queue announcement just worked out).
 
         Its id derives from the decision, so a redelivered decision cannot tell the customer twice.
         """
-        flow = self.workflow
         if handoff["state"] == "queued":
-            position, wait_s = await asyncio.to_thread(flow.store.position_of, handoff["_id"]) or (None, 0)
+            position, wait_s = place or (None, 0)
             text = queued_notice(language, position, wait_s, None)
         else:
             text = queued_notice(language, None, 0, handoff.get("agent_name", ""))

@@ -17,22 +17,26 @@ class QueuePositions:
 
     workflow: Workflow
 
-    async def changed(self, tenant_id: str) -> None:
-        """The tenant's queue moved: re-announce positions and tell open consoles."""
-        await self.announce(tenant_id)
+    async def changed(self, tenant_id: str) -> dict[str, tuple[int, int]]:
+        """The tenant's queue moved: re-announce positions and tell open consoles; returns ``announce``'s places."""
+        places = await self.announce(tenant_id)
         self.workflow.queue_changed(tenant_id)
+        return places
 
-    async def announce(self, tenant_id: str) -> None:
-        """Tells every waiting customer whose position or estimated wait changed."""
+    async def announce(self, tenant_id: str) -> dict[str, tuple[int, int]]:
+        """Tells every waiting customer whose position or estimated wait changed; returns every queued
+        handoff's (position, estimated wait in seconds)."""
         flow = self.workflow
         rules = flow.tenants[tenant_id].rules
         queued = await asyncio.to_thread(flow.store.queued, tenant_id)
         online = await asyncio.to_thread(flow.store.agents.online, tenant_id)
         by_id = {h["_id"]: h for h in queued}
+        places: dict[str, tuple[int, int]] = {}
         for handoff_id, position in routing.positions(queued, flow.clock(), rules.aging_per_minute).items():
             handoff = by_id[handoff_id]
             serving = sum(1 for a in online if routing.can_serve(a, handoff))
             wait_s = routing.estimated_wait_s(position, serving, rules.average_handle_s)
+            places[handoff_id] = (position, wait_s)
             if await asyncio.to_thread(flow.store.set_position, handoff_id, position, wait_s):
                 await flow.emit(
                     flow.action_envelope(
@@ -40,6 +44,7 @@ class QueuePositions:
                     ),
                     queued={"queue": handoff["queue"], "position": position, "estimated_wait_seconds": wait_s},
                 )
+        return places
 
     async def recover(self) -> None:
         """At start: recount chats in hand and re-announce positions (nothing is lost across a restart)."""

@@ -494,7 +494,7 @@ def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
     if entity:
         return {slot: entity}
     text = _text(tracker).strip()
-    if next(tracker.get_latest_entity_values("product"), None) and slot != "product":
+    if next(tracker.get_latest_entity_values("product"), None):
         # "不对，是帆布包" corrects the item (its mapping took it): the question is asked again.
         return {slot: None}
     if _leaves_question(tracker) or BARE_DENY.match(normalized(text)):

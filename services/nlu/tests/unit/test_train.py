@@ -27,3 +27,29 @@ def test_an_unknown_tenant_is_a_clear_error(tmp_path: Path, tenants_dir: Path) -
 
     with pytest.raises(UnknownTenantError, match="no NLU data"):
         main(["--tenant", "nobody", "--tenants-dir", str(tenants_dir), "--models-dir", str(tmp_path)])
+
+
+def test_a_model_trained_on_older_data_is_retrained_at_start_and_a_current_one_is_kept(
+    tmp_path: Path, tenants_dir: Path
+) -> None:
+    import shutil
+
+    from switchboard.nlu.model import TrainOptions
+    from switchboard.nlu.registry import ModelRegistry
+
+    tenants = tmp_path / "tenants"
+    shutil.copytree(tenants_dir / "demo", tenants / "demo", ignore=shutil.ignore_patterns("assistant", "knowledge"))
+    store = ModelStore(tmp_path / "models")
+    options = TrainOptions(encoder="none")
+    ModelRegistry(store, tenants, options).ensure_trained(["demo"])
+    [first] = store.versions("demo")
+    ModelRegistry(store, tenants, options).ensure_trained(["demo"])
+    assert store.versions("demo") == [first]  # same data: the stored version serves
+    nlu = tenants / "demo" / "nlu" / "nlu.yml"
+    text = nlu.read_text(encoding="utf-8")
+    nlu.write_text(text.replace("    - 你好\n", "    - 你好\n    - 哈喽哈喽呀\n", 1), encoding="utf-8")
+    registry = ModelRegistry(store, tenants, options)
+    registry.ensure_trained(["demo"])
+    [old, new] = store.versions("demo")
+    assert old == first and new != first  # the files changed: trained again, and the new version serves
+    assert registry.loaded() == {"demo": new}

@@ -9,8 +9,9 @@ from prometheus_client import Counter
 
 from switchboard.core.logs import get_logger
 from switchboard.nlu.errors import ModelLoadError, UnknownTenantError
-from switchboard.nlu.model import NluModel, TrainOptions
+from switchboard.nlu.model import NluModel, TrainOptions, data_fingerprint
 from switchboard.nlu.model_store import ModelStore, check_tenant
+from switchboard.nlu.tenant_files import load_tenant_nlu
 from switchboard.nlu.train import train_tenant
 
 log = get_logger(__name__)
@@ -32,12 +33,21 @@ class ModelRegistry:
         self._lock = threading.Lock()
 
     def ensure_trained(self, tenants: list[str]) -> None:
-        """Trains every tenant in ``tenants`` that has no stored version yet, then loads them all."""
+        """Trains every tenant in ``tenants`` whose newest stored version was not trained on its current
+        data (none stored yet, or the files changed since), then loads them all. A version's name ends
+        with its data fingerprint, so the check reads the tenant's files and no model."""
         for tenant in tenants:
-            if self.store.latest(tenant) is None:
-                log.info("nlu.model.training_at_start", tenant_id=tenant)
+            latest = self.store.latest(tenant)
+            current = self._fingerprint(tenant)
+            if latest is None or not latest.endswith(f"-{current}"):
+                log.info("nlu.model.training_at_start", tenant_id=tenant, stale_version=latest or "")
                 train_tenant(self.tenants_dir, self.store.root, tenant, options=self.options)
             self.get(tenant)
+
+    def _fingerprint(self, tenant: str) -> str:
+        source = load_tenant_nlu(self.tenants_dir, tenant)
+        encoder = (self.options or TrainOptions()).encoder
+        return data_fingerprint(source.data, source.out_of_scope, source.timezone, encoder)
 
     def get(self, tenant: str) -> NluModel:
         """The tenant's current model; loads the newest version if none is loaded yet."""

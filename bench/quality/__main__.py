@@ -62,8 +62,12 @@ async def evaluate(stack: Stack, args: argparse.Namespace) -> tuple[dict[str, me
     return figures, report.transcript(item_results, conversation_results)
 
 
-def run_tree(root: Path, infra: Infra, args: argparse.Namespace) -> tuple[dict[str, metrics.Figures], list[dict]]:
-    stack = Stack(root=root, infra=infra, state_dir=REPO / ".run" / "quality", models_dir=REPO / ".run" / "models")
+def run_tree(
+    root: Path, infra: Infra, args: argparse.Namespace, models_dir: Path = REPO / ".run" / "models"
+) -> tuple[dict[str, metrics.Figures], list[dict]]:
+    """``models_dir``: where the tree's services keep trained models. A baseline gets its own, or its
+    services would load the newest model the current tree trained (its NLU serves the newest version)."""
+    stack = Stack(root=root, infra=infra, state_dir=REPO / ".run" / "quality", models_dir=models_dir)
     stack.use_model = args.use_model
     stack.start()
     try:
@@ -107,7 +111,7 @@ def main() -> int:
             worktree = Path(scratch) / "tree"
             git("worktree", "add", "--detach", str(worktree), baseline_ref)
             try:
-                baseline, _ = run_tree(worktree, infra, args)
+                baseline, _ = run_tree(worktree, infra, args, REPO / ".run" / "quality" / f"models-{baseline_ref}")
             finally:
                 git("worktree", "remove", "--force", str(worktree))
     header = [

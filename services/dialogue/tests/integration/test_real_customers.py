@@ -44,6 +44,10 @@ async def verified_return(chat, language: str, order_id: str = "SB1002", last4: 
         ("teh flask", "nlu_fallback", EN, "Insulated bottle"),
         ("the tote pls", "product_question", EN, "Canvas tote bag"),
         ("退那个bottle", "return_item", ZH, "保温杯"),
+        # NLU reads a bare item name as a damaged item more often than not: no damage is said.
+        ("帆布包", "damaged_item", ZH, "帆布包"),
+        ("canvas tote", "damaged_item", EN, "Canvas tote bag"),
+        ("the bottle", "damaged_item", EN, "Insulated bottle"),
     ],
 )
 async def test_the_item_is_taken_from_the_answer_without_an_entity(chat, shop, text, intent, language, product) -> None:
@@ -85,6 +89,9 @@ REASON, CANCEL = "reason", "cancel"
         ),
         *((text, intent, EN, REASON) for text, intent in [("doesn't fit", "deny"), ("dont need it anymore", "stop")]),
         ("no longer want it tbh", "stop", EN, REASON),
+        # Reasons NLU reads as a damaged item, though they say no damage.
+        *((text, "damaged_item", ZH, REASON) for text in ["尺寸太小了装不下电脑", "买多了一个"]),
+        *((text, "damaged_item", EN, REASON) for text in ["it doesn't fit in my bag", "bought two by mistake"]),
         *((text, intent, ZH, CANCEL) for text, intent in [("算了不退了", "stop"), ("取消退货", "stop")]),
         ("算了算了，不退了", "nlu_fallback", ZH, CANCEL),
         *((text, "stop", EN, CANCEL) for text in ["never mind, forget the return", "stop"]),

@@ -282,7 +282,9 @@ class ActionChooseTask(Action):
         if tracker.active_loop_name != ORDER_FORM or not current or intent == current:
             return [SlotSet("task", intent)]
         if intent == "damaged_item" and current == "return_item":
-            return [SlotSet("task", intent), SlotSet("requested_slot", None)]
+            # Only a message that says damage makes it a quality return: NLU reads bare item names
+            # ("帆布包", "canvas tote") and ordinary reasons ("it doesn't fit in my bag") as damaged_item too.
+            return [SlotSet("task", intent), SlotSet("requested_slot", None)] if says_damaged(_text(tracker)) else []
         if not changes_mind(_text(tracker)):
             return []
         # The form asks its next question for the new task (or completes it with the verified order).

@@ -5,11 +5,7 @@ import pytest
 
 from switchboard.core.contracts import Language
 from switchboard.core.language import detect, from_wire, reply_language, to_wire
-
-
-def _full_width(ascii_text: str) -> str:
-    """As typed with a Chinese input method in full-width mode (spaces stay)."""
-    return ascii_text.translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+from switchboard.core.testing import full_width
 
 
 @pytest.mark.parametrize(
@@ -24,8 +20,8 @@ def _full_width(ascii_text: str) -> str:
         ("退货 policy 怎么样？😊", "mixed", "zh"),
         ("return policy 好", "mixed", "en"),
         ("我昨天在你们店里买了一个蓝牙耳机但是到现在为止还没有收到任何物流信息 ok", "zh", "zh"),
-        (_full_width("where is my order"), "en", "en"),
-        (f"我的订单{_full_width('SB1003')}到哪了", "zh", "zh"),
+        (full_width("where is my order"), "en", "en"),
+        (f"我的订单{full_width('SB1003')}到哪了", "zh", "zh"),
     ],
 )
 def test_detect_reads_the_scripts(text: str, language: str, dominant: str) -> None:

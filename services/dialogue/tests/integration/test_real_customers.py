@@ -8,14 +8,10 @@ from __future__ import annotations
 import pytest
 
 from switchboard.core.contracts import Language
+from switchboard.core.testing import full_width
 
 EN = "en"
 ZH = "zh"
-
-
-def wide(text: str) -> str:
-    """``text`` in full-width letters and digits, as a Chinese input method types them."""
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
 async def started_return(chat, language: str, order_id: str = "SB1002") -> None:
@@ -123,7 +119,7 @@ async def test_a_damage_reason_takes_the_quality_return(chat, shop, text, langua
 
 
 @pytest.mark.parametrize(
-    ("text", "language"), [(wide("3721"), ZH), ("尾号" + wide("3721"), ZH), (wide("3721") + " ", EN)]
+    ("text", "language"), [(full_width("3721"), ZH), ("尾号" + full_width("3721"), ZH), (full_width("3721") + " ", EN)]
 )
 async def test_full_width_digits_verify_the_phone(chat, text, language) -> None:
     await started_return(chat, language, "SB1002")
@@ -147,7 +143,9 @@ async def test_corrected_digits_after_a_wrong_attempt_are_accepted(chat, text, i
     assert turn.templates == ["utter_ask_product"]
 
 
-@pytest.mark.parametrize(("text", "language"), [("订单号" + wide("SB1002"), ZH), ("order " + wide("sb") + "1002", EN)])
+@pytest.mark.parametrize(
+    ("text", "language"), [("订单号" + full_width("SB1002"), ZH), ("order " + full_width("sb") + "1002", EN)]
+)
 async def test_a_full_width_order_id_is_read(chat, text, language) -> None:
     await chat.say("我想退个货", "return_item", language=language)
     turn = await chat.say(text, "nlu_fallback", language=language)
@@ -184,7 +182,7 @@ async def test_a_change_of_mind_after_verification_reuses_the_verified_order(cha
     assert "SB1002" in turn.texts[0]
 
 
-@pytest.mark.parametrize(("text", "language"), [("no, SB1003", EN), ("不是这个，是" + wide("SB1003"), ZH)])
+@pytest.mark.parametrize(("text", "language"), [("no, SB1003", EN), ("不是这个，是" + full_width("SB1003"), ZH)])
 async def test_a_corrected_order_id_replaces_the_order(chat, text, language) -> None:
     await chat.say("查下我的订单" if language == ZH else "where's my order", "check_order", language=language)
     await chat.say("SB1002", "check_order", entities={"order_id": "SB1002"}, language=language)
@@ -249,5 +247,5 @@ async def test_small_talk_at_the_reason_question_is_no_reason(chat, shop, text, 
 async def test_an_order_id_entity_with_full_width_digits_is_normalized(chat) -> None:
     # NLU's pattern (\d is any Unicode digit) tags "SB" followed by full-width digits as it stands.
     await chat.say("我想退个货", "return_item")
-    turn = await chat.say("SB" + wide("1002"), "return_item", entities={"order_id": "SB" + wide("1002")})
+    turn = await chat.say("SB" + full_width("1002"), "return_item", entities={"order_id": "SB" + full_width("1002")})
     assert turn.templates == ["utter_ask_phone_last4"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from switchboard.core.testing import full_width
 from switchboard.dialogue.arbitration import arbitrate, arbitrated_intent
 
 ORDER = [{"entity": "order_id", "value": "SB1002"}]
@@ -66,3 +67,17 @@ def test_the_arbitrated_intent_leads_the_ranking_and_keeps_the_rest() -> None:
     assert result["intent"] == {"name": "policy_question", "confidence": 0.8}
     assert [item["name"] for item in result["intent_ranking"]] == ["policy_question", "return_item"]
     assert parse_data["intent"]["name"] == "return_item"
+
+
+@pytest.mark.parametrize("text", ["SB1002", "订单号：SB1002", "order #sb1002", full_width("SB1002"), " SB-1002 "])
+@pytest.mark.parametrize("intent", ["nlu_fallback", "policy_question", "affirm"])
+def test_a_bare_order_number_is_a_look_at_that_order(text: str, intent: str) -> None:
+    assert arbitrated_intent(intent, text, ORDER) == "check_order"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("SB1002", "return_item"), ("SB1002 退货运费谁出", "policy_question"), ("SB1002 is late again", "complaint")],
+)
+def test_an_order_number_with_more_said_keeps_its_reading(text: str, intent: str) -> None:
+    assert arbitrated_intent(intent, text, ORDER) == intent

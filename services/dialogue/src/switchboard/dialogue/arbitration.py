@@ -1,7 +1,8 @@
 """Question or task: a task intent read from a how/what/谁/多久/哪里 question that names no order and
 no one's own order is a knowledge question; a question about agents' hours is business information;
 a message NLU could not read that is worded as a question goes to the knowledge base (which answers
-or says it does not know), and one that explicitly cancels is a stop."""
+or says it does not know), and one that explicitly cancels is a stop. A message that is only an order
+number, with no task said, is a look at that order."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ KNOWLEDGE_INTENT = "policy_question"
 BUSINESS_INTENT = "business_info"
 FALLBACK_INTENT = "nlu_fallback"
 STOP_INTENT = "stop"
+ORDER_STATUS_INTENT = "check_order"
 # Readings an explicit cancel ("算了不退了", "never mind, forget the return") may get from NLU.
 CANCELLED_INTENTS = frozenset({FALLBACK_INTENT, "deny", "affirm", "chitchat"})
 # Readings that may be a question about when or how to reach a person.
@@ -41,6 +43,8 @@ _ASKS_EN = re.compile(
 _PERSONAL = re.compile(
     r"我的|我买的|我这|我刚|我要|我想|帮我|给我|\bmy\b|\bI want\b|\bI'd like\b|\bI need\b|\bI'm\b", re.IGNORECASE
 )
+# Just an order number ("SB1002", "订单号：SB1002", "order #SB1002"): nothing else is said.
+_BARE_ORDER_ID = re.compile(r"^\W*(订单号?|单号|order(\s+(number|no\.?|id))?)?\W*SB\s*-?\s*\d{4}\W*$", re.IGNORECASE)
 _PEOPLE = re.compile(r"人工|客服|真人|agent|human|person|support|customer service|live chat|you\b", re.IGNORECASE)
 _HOURS = re.compile(
     r"几点|什么时候|时间|上班|下班|营业|联系方式|电话|hours|what time|when\b|open\b|available|contact",
@@ -64,6 +68,9 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
     """The intent the dialogue acts on: ``intent`` unless the wording says question, not task."""
     if intent in CANCELLED_INTENTS and cancels(text):
         return STOP_INTENT
+    if intent not in TASK_INTENTS and _BARE_ORDER_ID.match(normalized(text)):
+        # Customers paste the number and wait: NLU reads it as anything (a fallback, a question).
+        return ORDER_STATUS_INTENT
     if any(entity.get("entity") in ORDER_ENTITIES for entity in entities):
         return intent
     if intent == FALLBACK_INTENT and reads_as_question(text):

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
+from switchboard.core.testing import full_width
 from switchboard.nlu.entities import Found, resolve_overlaps
 from switchboard.nlu.model import NluModel, ParseInput
 from switchboard.nlu.tagger import _features
@@ -33,10 +34,20 @@ def entities(model: NluModel, text: str, at: datetime = AT) -> dict[str, str]:
         ("我上周五买的充电宝", {"date": "2026-11-20", "product": "PowerCube 20000"}),
         ("my earbuds from next Friday", {"product": "SoundPods Pro", "date": "2026-12-04"}),
         ("FitWatch S2 支持心率吗", {"product": "FitWatch S2"}),
+        # Typed with a Chinese input method in full-width mode.
+        ("订单" + full_width("SB1005") + "到哪了", {"order_id": "SB1005"}),
+        ("尾号" + full_width("3721"), {"phone_last4": "3721"}),
+        (full_width("sb1002") + " 的退款", {"order_id": "SB1002"}),
     ],
 )
 def test_rule_entities(demo_model: NluModel, text: str, expected: dict[str, str]) -> None:
     assert entities(demo_model, text) == expected
+
+
+def test_full_width_spans_point_into_the_original_text(demo_model: NluModel) -> None:
+    text = "订单" + full_width("SB1005") + "，尾号" + full_width("3721")
+    spans = {e.entity: text[e.start : e.end] for e in demo_model.entities(ParseInput(text, received_at=AT))}
+    assert (spans["order_id"], spans["phone_last4"]) == (full_width("SB1005"), full_width("3721"))
 
 
 def test_spans_point_into_the_original_text(demo_model: NluModel) -> None:
@@ -73,3 +84,11 @@ def test_the_tagger_scores_as_its_fitted_model_before_and_after_storage(demo_mod
 def test_overlaps_keep_the_longest_span() -> None:
     spans = [Found("phone_number", "1", 0, 11, 1.0, "rules"), Found("phone_last4", "2", 7, 11, 1.0, "rules")]
     assert [f.entity for f in resolve_overlaps(spans)] == ["phone_number"]
+
+
+def test_an_identifier_wins_over_a_longer_tagged_span() -> None:
+    spans = [
+        Found("address", "，尾号3721", 8, 15, 0.7, "EntityTagger"),
+        Found("phone_last4", "3721", 11, 15, 1.0, "rules"),
+    ]
+    assert [f.entity for f in resolve_overlaps(spans)] == ["phone_last4"]

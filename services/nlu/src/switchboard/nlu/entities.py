@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from switchboard.nlu.dates import find_dates
-from switchboard.nlu.tokens import normalise
+from switchboard.nlu.tokens import fold_width, normalise
 from switchboard.nlu.trainingdata import TrainingData
 
 # Entities these rules own; annotated examples of them train nothing, every other annotated entity
@@ -75,6 +75,9 @@ class RuleExtractor:
         )
 
     def extract(self, text: str, today: date) -> list[Found]:
+        # Full-width letters and digits, typed with a Chinese input method ("SB1005" or "尾号3721" typed
+        # full-width), are matched and given as their ASCII forms; folding keeps every offset.
+        text = fold_width(text)
         found: list[Found] = []
         for entity, pattern in self._regexes:
             for match in pattern.finditer(text):
@@ -98,10 +101,18 @@ class RuleExtractor:
         return found
 
 
+# Identifiers matched by rule: they win over any overlapping span, even a longer free-text one the
+# tagger found ("，尾号3721" tagged as an address).
+IDENTIFIER_ENTITIES = frozenset({"order_id", "phone_number", "phone_last4"})
+
+
 def resolve_overlaps(found: list[Found]) -> list[Found]:
-    """Keeps the longest, most confident entity where spans overlap; in text order."""
+    """Keeps identifiers, then the longest, most confident entity where spans overlap; in text order."""
     kept: list[Found] = []
-    for item in sorted(found, key=lambda f: (-(f.end - f.start), -f.confidence, f.start)):
+    ranked = sorted(
+        found, key=lambda f: (f.entity not in IDENTIFIER_ENTITIES, -(f.end - f.start), -f.confidence, f.start)
+    )
+    for item in ranked:
         if all(item.end <= other.start or other.end <= item.start for other in kept):
             kept.append(item)
     return sorted(kept, key=lambda f: f.start)

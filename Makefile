@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test lint status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag bench-quality
+.PHONY: help up down test lint status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag bench-quality bench-quality-dev
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,4 +63,12 @@ bench-quality: ## answer quality per language on the held-out demo set through a
 	$(DEVSTACK) install >/dev/null && $(DEVSTACK) infra-up --profile test >/dev/null && \
 	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
 	PYTHONPATH=tools .venvs/services/bin/python -m bench.quality $(BENCH_ARGS); status=$$?; \
+	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status
+
+bench-quality-dev: ## answer quality on the development split (bench/quality/data/dev: tune on this, never on the held-out set); results in bench/quality/results/dev/
+	@export SWITCHBOARD_INSTANCE=$${SWITCHBOARD_INSTANCE:-quality} SWITCHBOARD_KAFKA_PORT=$${SWITCHBOARD_KAFKA_PORT:-29092} \
+	SWITCHBOARD_KAFKA_CONTROLLER_PORT=$${SWITCHBOARD_KAFKA_CONTROLLER_PORT:-29093} SWITCHBOARD_MONGO_PORT=$${SWITCHBOARD_MONGO_PORT:-27217}; \
+	$(DEVSTACK) install >/dev/null && $(DEVSTACK) infra-up --profile test >/dev/null && \
+	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
+	PYTHONPATH=tools .venvs/services/bin/python -m bench.quality --split dev $(BENCH_ARGS); status=$$?; \
 	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status

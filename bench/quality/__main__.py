@@ -2,9 +2,12 @@
 
     make bench-quality                                 # own Kafka + FerretDB, own services, then stops them
     make bench-quality BENCH_ARGS="--baseline HEAD~1"  # also the same eval on a worktree of that commit
+    make bench-quality-dev                             # the development split (--split dev): tune on this one
     python -m bench.quality --limit 20                 # a quick look; Kafka/Mongo from SWITCHBOARD_TEST_*
 
 Writes bench/quality/results/quality.json, report.md and transcript.jsonl (every text sent, what came back).
+``--split dev`` reads bench/quality/data/dev/ and writes the same three files to bench/quality/results/dev/,
+so a development run never overwrites the held-out results.
 """
 
 from __future__ import annotations
@@ -22,11 +25,17 @@ from pathlib import Path
 import aiohttp
 
 from bench.quality import metrics, report, runner
-from bench.quality.evalset import load_conversations, load_emotions, load_items
+from bench.quality.evalset import SPLITS, data_dir, load_conversations, load_emotions, load_items
 from bench.quality.stack import Infra, Stack
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
+SPLIT_TITLES = {"heldout": "held-out", "dev": "development"}
+
+
+def results_dir(split: str) -> Path:
+    """Where a split's results go: the held-out set's in results/, the development split's in results/dev/."""
+    return RESULTS if split == "heldout" else RESULTS / split
 
 
 def git(*args: str, cwd: Path = REPO) -> str:
@@ -43,9 +52,9 @@ def default_baseline() -> str:
 
 
 async def evaluate(stack: Stack, args: argparse.Namespace) -> tuple[dict[str, metrics.Figures], list[dict]]:
-    items = load_items()[: args.limit or None]
-    conversations = load_conversations()[: args.limit or None]
-    emotions = load_emotions()
+    items = load_items(split=args.split)[: args.limit or None]
+    conversations = load_conversations(split=args.split)[: args.limit or None]
+    emotions = load_emotions(split=args.split)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         client = runner.Client(stack, http)
@@ -77,6 +86,14 @@ def run_tree(
         stack.stop()
 
 
+def retitle(path: Path, split: str) -> None:
+    """The report's title names the split it measured (report.markdown titles every report as held-out)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if lines and lines[0].startswith("# "):
+        lines[0] = f"# Answer quality on the {SPLIT_TITLES[split]} demo set ({split} split)"
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -89,8 +106,17 @@ def main() -> int:
     )
     parser.add_argument("--use-model", action="store_true", help="let the generator's LLM write (default: extractive)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N items and N conversations")
-    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="heldout",
+        help="which evaluation set: heldout (the default, reported) or dev (the development split to tune on)",
+    )
+    parser.add_argument(
+        "--results", type=Path, default=None, help="default: bench/quality/results/, for --split dev results/dev/"
+    )
     args = parser.parse_args()
+    args.results = args.results or results_dir(args.split)
     infra = Infra(
         kafka=os.environ.get("SWITCHBOARD_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
         mongo=os.environ.get("SWITCHBOARD_TEST_MONGO_URI", "mongodb://127.0.0.1:27117/"),
@@ -119,13 +145,25 @@ def main() -> int:
         + (f", baseline {baseline_ref}" if baseline else "")
         + f"; generator {'with its model' if args.use_model else 'extractive (no model)'};"
         f" {platform.machine()}, {os.cpu_count()} CPUs; {time.monotonic() - started:.0f}s.",
-        f"Items: {len(load_items()[: args.limit or None])} single-turn, "
-        f"{len(load_conversations()[: args.limit or None])} conversations"
-        + ("" if load_emotions() is not None else "; emotion skipped: bench/quality/data/emotion.yaml is absent")
+        f"Split: {args.split} ({data_dir(args.split).relative_to(REPO)}). "
+        f"Items: {len(load_items(split=args.split)[: args.limit or None])} single-turn, "
+        f"{len(load_conversations(split=args.split)[: args.limit or None])} conversations"
+        + (
+            ""
+            if load_emotions(split=args.split) is not None
+            else f"; emotion skipped: {(data_dir(args.split) / 'emotion.yaml').relative_to(REPO)} is absent"
+        )
         + ". ✓/✗: target met or not.",
     ]
-    meta = {"commit": commit, "dirty": dirty, "baseline_commit": baseline_ref or None, "use_model": args.use_model}
+    meta = {
+        "commit": commit,
+        "dirty": dirty,
+        "baseline_commit": baseline_ref or None,
+        "use_model": args.use_model,
+        "split": args.split,
+    }
     report.write(args.results, meta, current, baseline, header, transcript)
+    retitle(args.results / "report.md", args.split)
     sys.stdout.write((args.results / "report.md").read_text(encoding="utf-8"))
     return 0
 

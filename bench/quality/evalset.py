@@ -1,4 +1,9 @@
-"""The held-out evaluation set as typed records: single-turn items, conversations, emotion cases."""
+"""The evaluation sets as typed records: single-turn items, conversations, emotion cases.
+
+Two splits of the demo tenant's set: ``heldout`` (``data/``), the one the benchmark reports and nobody tunes
+on, and ``dev`` (``data/dev/``), the development split to look at misses and tune on. ``data_dir`` alone
+decides where a split's files are.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,14 @@ from pathlib import Path
 import yaml
 
 DATA = Path(__file__).resolve().parent / "data"
+SPLITS = ("heldout", "dev")
+
+
+def data_dir(split: str = "heldout") -> Path:
+    """The folder of a split's files: ``heldout`` (the default) or ``dev``."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: one of {', '.join(SPLITS)}")
+    return DATA if split == "heldout" else DATA / "dev"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +73,9 @@ class EmotionCase:
     text: str
 
 
-def load_items(path: Path = DATA / "single_turn.yaml") -> list[Item]:
+def load_items(path: Path | None = None, split: str = "heldout") -> list[Item]:
+    """The single-turn items of ``path``, else of the split's ``single_turn.yaml``."""
+    path = path or data_dir(split) / "single_turn.yaml"
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     doc_intents = document.get("doc_intents", {})
     items = []
@@ -82,7 +97,9 @@ def load_items(path: Path = DATA / "single_turn.yaml") -> list[Item]:
     return items
 
 
-def load_conversations(path: Path = DATA / "conversations.yaml") -> list[Conversation]:
+def load_conversations(path: Path | None = None, split: str = "heldout") -> list[Conversation]:
+    """The conversations of ``path``, else of the split's ``conversations.yaml``."""
+    path = path or data_dir(split) / "conversations.yaml"
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         Conversation(
@@ -104,16 +121,27 @@ def load_conversations(path: Path = DATA / "conversations.yaml") -> list[Convers
     ]
 
 
-def load_emotions(path: Path = DATA / "emotion.yaml") -> list[EmotionCase] | None:
-    """The emotion cases, or ``None`` when the file is absent."""
+def load_emotions(path: Path | None = None, split: str = "heldout") -> list[EmotionCase] | None:
+    """The emotion cases of ``path``, else of the split's ``emotion.yaml``; ``None`` when the file is absent."""
+    path = path or data_dir(split) / "emotion.yaml"
     if not path.exists():
         return None
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [EmotionCase(case["language"], case["label"], case["text"]) for case in document["cases"]]
 
 
+def split_texts(split: str) -> list[str]:
+    """Every customer text of a split: its single-turn items, conversation turns and emotion cases."""
+    texts = [item.text for item in load_items(split=split)]
+    texts += [case.text for case in load_emotions(split=split) or ()]
+    return texts + [turn.text for conversation in load_conversations(split=split) for turn in conversation.turns]
+
+
 def customer_texts() -> list[str]:
     """Every customer text of the single-turn items, the conversations and the emotion cases, for the held-out check."""
-    texts = [item.text for item in load_items()]
-    texts += [case.text for case in load_emotions() or ()]
-    return texts + [turn.text for conversation in load_conversations() for turn in conversation.turns]
+    return split_texts("heldout")
+
+
+def dev_customer_texts() -> list[str]:
+    """Every customer text of the development split, for the checks that it is neither training nor held-out data."""
+    return split_texts("dev")

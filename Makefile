@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test lint status install lock clean-state bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag bench-quality bench-quality-dev
+.PHONY: help up down test lint status install lock clean-state model-qwen bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag bench-quality bench-quality-dev
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ lock: ## re-resolve requirements/*.in into the pinned requirements/*.lock files 
 
 clean-state: ## delete local data of stopped stacks (.run/); caches are kept
 	@$(DEVSTACK) clean-state
+
+model-qwen: ## download (about 1.1 GB, sha256-checked) and convert the optional Chinese-capable model into the cache; then set GENERATOR_MODEL__PRESET=qwen2.5-1.5b
+	@$(DEVSTACK) install >/dev/null && .venvs/services/bin/python -m switchboard.generator.llm --preset qwen2.5-1.5b
 
 bench-ingest: ## ingest latency: WeChat ack under a 4x retry storm, REST round trip, bare echo baseline (own stack)
 	@export SWITCHBOARD_INSTANCE=$${SWITCHBOARD_INSTANCE:-bench}; \

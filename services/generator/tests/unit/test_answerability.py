@@ -56,6 +56,15 @@ def test_a_concept_the_knowledge_base_lacks_is_not_answered_by_a_passage_naming_
 def test_question_phrasing_and_counts_are_not_unknown_concepts() -> None:
     assert unknown_terms("How long do I have, two weeks?", KNOWLEDGE) == []
     assert unknown_terms("已经两个星期了，还能退货吗？", KNOWLEDGE) == []
+    # Adverbs, conjunctions, locatives, ordinals and pronouns name no topic, whatever word they are.
+    assert unknown_terms("另外，以后的话，第五天自己还能退货吗", KNOWLEDGE) == []
+    assert unknown_terms("it's been too long since then, is that too late?", KNOWLEDGE) == []
+
+
+def test_a_declared_key_term_answers_though_the_passage_words_it_differently() -> None:
+    passage = "价格保护 / 618与双11 购买后15天内如商品降价，我们将退还差价。"
+    assert answerable("刚付完款就便宜了二十块", passage, KNOWLEDGE, ("便宜了",))
+    assert not answerable("刚付完款就便宜了二十块", passage, KNOWLEDGE)
 
 
 def test_unknown_names_lists_what_the_knowledge_base_never_mentions() -> None:

@@ -29,3 +29,14 @@ def test_english_terms_match_at_a_word_start_in_any_case_and_inflection() -> Non
 
 def test_full_width_text_is_folded() -> None:
     assert matched_terms(full_width("free shipping"), SETS) == {"shipping.en.md#shipping-fees": ("free shipping",)}
+
+
+def test_a_term_of_joined_words_matches_them_in_one_clause_and_covers_the_single_word_term() -> None:
+    fee = passage_terms("shipping.zh.md#运费", "运费", ["邮费"])
+    returned = passage_terms("returns.zh.md#退货运费", "退货运费", ["寄回+运费", "退+邮费"])
+    assert matched_terms("要是退的话，寄回去的运费算谁的", (fee, returned)) == {
+        "returns.zh.md#退货运费": ("寄回+运费",)
+    }
+    assert matched_terms("退回去的邮费还要我出吗", (fee, returned)) == {"returns.zh.md#退货运费": ("退+邮费",)}
+    # In different clauses the words ask different things: the single-word term keeps its match.
+    assert matched_terms("我想寄回，另外运费多少", (fee, returned)) == {"shipping.zh.md#运费": ("运费",)}

@@ -15,6 +15,12 @@ from switchboard.generator.questions import split_questions
             "free shipping minimum? and how long do refunds take?",
             ["free shipping minimum?", "and how long do refunds take?"],
         ),
+        # A comma before a word that adds a question.
+        ("满多少能包邮，另外退款几天到账", ["满多少能包邮", "另外退款几天到账"]),
+        (
+            "what's the refund timing, also who pays the return postage",
+            ["what's the refund timing", "also who pays the return postage"],
+        ),
     ],
 )
 def test_two_questions_in_one_message_are_two_questions(text: str, parts: list[str]) -> None:
@@ -28,6 +34,7 @@ def test_two_questions_in_one_message_are_two_questions(text: str, parts: list[s
         "你好，请问退货运费谁出？",
         "好的。退货运费谁出？",
         "Hi! Who pays return shipping? Thanks.",
+        "不太喜欢，收到五天了还能退吗",
     ],
 )
 def test_one_question_stays_whole(text: str) -> None:

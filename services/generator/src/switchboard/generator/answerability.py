@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from functools import cached_property, lru_cache
 
 import jieba
+import jieba.posseg
 
 from switchboard.generator.grounding import facts, normalise
 from switchboard.generator.keyterms import fold
@@ -47,6 +48,9 @@ _PHRASING_ZH = _word_list(
     "今天 明天 昨天 晚上 早上 上午 下午 一般 大概 东西 商品 订单 下单 买 购买 的话 吗 呢 吧 啊 好的 谢谢 麻烦 "
     "星期 礼拜 周 个月 月 年 小时 分钟 天"
 )
+# Parts of speech that never name a topic: adverbs, conjunctions, locatives, numerals, measure words,
+# pronouns, particles, prepositions, interjections ("另外", "以后", "不太", "第五天", "自己", "得").
+_FUNCTION_POS = ("d", "c", "f", "m", "q", "r", "u", "y", "p", "e", "o", "x", "zg")
 # Counts ("两个", "三周") say how much, not what about.
 _COUNT_ZH = re.compile(r"^[\d一二两三四五六七八九十百几半]+[个天周月年]?$")
 _PHRASING_EN = _word_list(
@@ -54,7 +58,8 @@ _PHRASING_EN = _word_list(
     "long soon able way ok okay hi hello thanks thank yes no not don't i'm it's what's anything something "
     "item items order orders thing things buy bought purchase shop store already give go goes going take takes "
     "come comes again ever really now today tomorrow tonight night morning week weeks month months year years "
-    "day days hour hours minute minutes"
+    "day days hour hours minute minutes pls plz thx smth sth stuff late covers covered possible happen happens "
+    "since too here there then than very much many some any every other another else"
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
 _STEM_CHARS = 6
@@ -82,8 +87,12 @@ def unknown_terms(question: str, knowledge_text: str) -> list[str]:
     unknown = {
         word
         for run in _CJK_RUN.findall(text)
-        for word in jieba.lcut(run)
-        if word not in _PHRASING_ZH and not set(word) <= _WEAK_ZH and not _COUNT_ZH.match(word) and word not in folded
+        for word, pos in jieba.posseg.lcut(run)
+        if not pos.startswith(_FUNCTION_POS)
+        and word not in _PHRASING_ZH
+        and not set(word) <= _WEAK_ZH
+        and not _COUNT_ZH.match(word)
+        and word not in folded
     }
     unknown |= {
         word
@@ -133,11 +142,15 @@ class QuestionScope:
         return _content_characters(self._question)
 
     def answered_by(self, passage_text: str, terms: Sequence[str] = ()) -> bool:
-        """The question names nothing the knowledge base lacks, shares content words with the passage, and
-        either names one of the passage's key ``terms`` or uses no content word the knowledge base lacks."""
-        if self.names_unknown or not _shares(self._wanted, passage_text):
+        """The question names nothing the knowledge base lacks, and either names one of the passage's key
+        ``terms`` or shares content words with it and uses no content word the knowledge base lacks."""
+        if self.names_unknown:
             return False
-        return bool(terms) or not self.terms_unknown
+        if terms:
+            # The question names one of the passage's declared key terms: that is a shared topic word,
+            # even where the passage's own text words it differently ("便宜了" for its "降价").
+            return True
+        return _shares(self._wanted, passage_text) and not self.terms_unknown
 
 
 def answerable(question: str, passage_text: str, knowledge_text: str, terms: Sequence[str] = ()) -> bool:

@@ -8,6 +8,10 @@ heading. A term counts where it stands in the question; where two matched terms 
 longer one counts ("退货运费谁出" points at return shipping, not at the shipping fee whose term "运费" it
 contains; "return shipping" likewise over "shipping"). Matching is on NFKC-folded, lower-cased text;
 English terms match at a word start, so "dispatch" finds "dispatched" and "refund" finds "refunds".
+
+A term may join words with "+" ("退+运费", "send+back+postage"): it stands in the question when every
+word stands in one clause of it, in any order, and it covers the clause from its first word to its
+last, so "寄回去的运费算谁的" points at return shipping and its "运费" no longer at the shipping fee.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _ASCII_START = re.compile(r"^[a-z0-9]")
+_CLAUSE = re.compile(r"[^,，.。;；!！?？\n]+")
+ALL_OF = "+"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,11 @@ def matched_terms(question: str, term_sets: Sequence[TermSet]) -> dict[str, tupl
     spans: list[tuple[int, int, str, str]] = []
     for term_set in term_sets:
         for term in term_set.terms:
-            spans.extend((match.start(), match.end(), term_set.source, term) for match in _pattern(term).finditer(text))
+            if ALL_OF in term:
+                spans.extend((start, end, term_set.source, term) for start, end in _all_of(term, text))
+            else:
+                found = _pattern(term).finditer(text)
+                spans.extend((match.start(), match.end(), term_set.source, term) for match in found)
     kept: dict[str, set[str]] = {}
     for start, end, source, term in spans:
         inside_longer = any(
@@ -63,3 +73,14 @@ def matched_terms(question: str, term_sets: Sequence[TermSet]) -> dict[str, tupl
         if not inside_longer:
             kept.setdefault(source, set()).add(term)
     return {source: tuple(sorted(terms)) for source, terms in kept.items()}
+
+
+def _all_of(term: str, text: str) -> list[tuple[int, int]]:
+    """The clauses of ``text`` holding every word of a "+" term, as the span from its first word to its last."""
+    words = [word.strip() for word in term.split(ALL_OF) if word.strip()]
+    spans = []
+    for clause in _CLAUSE.finditer(text):
+        found = [_pattern(word).search(text, clause.start(), clause.end()) for word in words]
+        if words and all(found):
+            spans.append((min(m.start() for m in found), max(m.end() for m in found)))
+    return spans

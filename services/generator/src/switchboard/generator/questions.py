@@ -1,6 +1,7 @@
 """One message, several questions: "满多少包邮？几点前下单当天发？" asks two things and deserves two answers.
 
-A message is cut at question marks, full stops, exclamation marks, semicolons and line breaks; a
+A message is cut at question marks, full stops, exclamation marks, semicolons and line breaks, and at a
+comma before a word that adds a question ("，另外退款多久到账", ", also who pays the postage"); a
 piece too short to ask anything ("好的。", "hi!") joins the piece after it. Whether the pieces really are
 separate questions is decided by retrieval (the answerer answers them one by one only when they find
 different passages), not here.
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 import re
 
-_END = re.compile(r"(?<=[?？!！。；;])|\n+|(?<=\.)\s+")
+_END = re.compile(
+    r"(?<=[?？!！。；;])|\n+|(?<=\.)\s+|[,，]\s*(?=另外|还有|还想问|顺便问|再问)|,\s*(?=(?:and\s+)?also\b|plus\b)",
+    re.IGNORECASE,
+)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 MIN_CJK = 3

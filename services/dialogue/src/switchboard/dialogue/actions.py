@@ -22,11 +22,12 @@ from rasa_sdk.types import DomainDict
 
 from switchboard.core.language import reply_language
 from switchboard.dialogue.answers import cancels, changes_mind, last4_in, normalized, says_damaged
-from switchboard.dialogue.arbitration import TASK_INTENTS, reads_as_question
+from switchboard.dialogue.arbitration import OFFERED_TASK_ENTITY, TASK_INTENTS, is_bare_order_id, reads_as_question
 from switchboard.dialogue.business import agent_hours_reply
 from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_TASKS, RETURN_WINDOW_DAYS, Order, Shop
 
 ORDER_FORM = "order_form"
+OFFERED_TASK_SLOT = "offered_task"
 ORDER_ID = re.compile(r"^SB\d{4}$")
 TASK_SLOTS = {"return_item": ["product", "return_reason"], "damaged_item": ["product"], "change_address": ["address"]}
 DAMAGED_REASON = "damaged on arrival"
@@ -279,6 +280,10 @@ class ActionChooseTask(Action):
         if intent not in TASK_INTENTS:
             return []
         current = tracker.get_slot("task")
+        offered = tracker.get_slot(OFFERED_TASK_SLOT)
+        if tracker.active_loop_name != ORDER_FORM and offered in TASK_INTENTS and is_bare_order_id(_text(tracker)):
+            # The order number the offer after a knowledge answer asked for: the offered task starts.
+            return [SlotSet("task", offered), SlotSet(OFFERED_TASK_SLOT, None)]
         if tracker.active_loop_name != ORDER_FORM or not current or intent == current:
             return [SlotSet("task", intent)]
         if intent == "damaged_item" and current == "return_item":
@@ -376,7 +381,12 @@ class ActionGenerateAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(json_message={"decision": DECISION_GENERATE, "personal": False})
-        return []
+        offer = next(tracker.get_latest_entity_values(OFFERED_TASK_ENTITY), None)
+        if offer in TASK_INTENTS and tracker.active_loop_name is None:
+            # A question about the customer's own case: answered, then the task is offered.
+            dispatcher.utter_message(response="utter_offer_task")
+            return [SlotSet(OFFERED_TASK_SLOT, offer)]
+        return [SlotSet(OFFERED_TASK_SLOT, None)] if tracker.get_slot(OFFERED_TASK_SLOT) else []
 
 
 class ActionHandoff(Action):
@@ -399,6 +409,10 @@ class ActionAnswerAffirmDeny(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "affirm" and tracker.get_slot("offered_handoff"):
             return handoff(dispatcher, tracker)
+        offered = tracker.get_slot(OFFERED_TASK_SLOT)
+        if intent == "affirm" and offered in TASK_INTENTS and tracker.active_loop_name is None:
+            # "好的" / "yes please" after the task was offered: the form starts for it.
+            return [SlotSet("task", offered), SlotSet(OFFERED_TASK_SLOT, None), FollowupAction(ORDER_FORM)]
         if next(tracker.get_latest_entity_values("order_id"), None) and tracker.get_slot("task"):
             # "不对，订单号是 SB1003": the corrected id is already in its slot; the form re-checks it.
             return [SlotSet("offered_handoff", False), FollowupAction(ORDER_FORM)]

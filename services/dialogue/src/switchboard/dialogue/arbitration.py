@@ -2,7 +2,13 @@
 no one's own order is a knowledge question; a question about agents' hours is business information;
 a message NLU could not read that is worded as a question goes to the knowledge base (which answers
 or says it does not know), and one that explicitly cancels is a stop. A message that is only an order
-number, with no task said, is a look at that order."""
+number, with no task said, is a look at that order.
+
+A question about the customer's own case that names no order ("I moved house, is it possible to change
+where my order goes", "货寄回去以后，钱多久能退到我这") asks how things work as much as it asks for the
+task: it is answered from the knowledge base, and the task is offered (the ``offered_task`` entity
+carries it; an order number given next starts it). A request to act ("can you change my address",
+"帮我查下退款") stays the task."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ ORDER_STATUS_INTENT = "check_order"
 CANCELLED_INTENTS = frozenset({FALLBACK_INTENT, "deny", "affirm", "chitchat"})
 # Readings that may be a question about when or how to reach a person.
 PEOPLE_INTENTS = frozenset({"human_agent", KNOWLEDGE_INTENT})
+OFFERED_TASK_ENTITY = "offered_task"
 # Entities that make a message about one order: then it is a task, whatever its wording.
 ORDER_ENTITIES = frozenset({"order_id", "phone_last4", "phone_number"})
 
@@ -45,6 +52,23 @@ _PERSONAL = re.compile(
 )
 # Just an order number ("SB1002", "订单号：SB1002", "order #SB1002"): nothing else is said.
 _BARE_ORDER_ID = re.compile(r"^\W*(订单号?|单号|order(\s+(number|no\.?|id))?)?\W*SB\s*-?\s*\d{4}\W*$", re.IGNORECASE)
+# A question about how the customer's own case works: possibility, timing, what to do.
+_OWN_CASE_QUESTION = re.compile(
+    r"还能|能不能|可不可以|可以.{0,12}吗|能.{0,12}吗|多久|多长时间|什么时候|几天|怎么办|在哪|算不算|是不是|"
+    r"^\s*(can|could|may)\s+i\b|\bis\s+(it|that|this)\s+(still\s+)?(possible|covered|too\s+late)\b|"
+    r"\b(when|how\s+long|how\s+soon)\b|\bwhat\s+(can|should|do)\s+i\s+do\b|\bam\s+i\s+(able|allowed)\b|"
+    r"\bdo\s+i\s+(need|have)\s+to\b",
+    re.IGNORECASE,
+)
+# A request to act, however it is worded: the task itself.
+_REQUEST = re.compile(
+    r"帮我|给我|麻烦|请帮|我要|我想|替我|查一下|查下|查查|"
+    r"\b(can|could|would|will)\s+you\b|\bplease\b|\bpls\b|\bhelp\s+me\b|\bI\s+want\b|\bI'?d\s+like\b|"
+    r"\bI\s+need\s+(you|to)\b|\b(check|track|look\s+up|find)\b",
+    re.IGNORECASE,
+)
+# Trailing emoji and symbols ("能退吗？🙏"), which hide how a sentence ends.
+_TRAILING_SYMBOLS = re.compile(r"[^\w\s?？!！。.]+$")
 _PEOPLE = re.compile(r"人工|客服|真人|agent|human|person|support|customer service|live chat|you\b", re.IGNORECASE)
 _HOURS = re.compile(
     r"几点|什么时候|时间|上班|下班|营业|联系方式|电话|hours|what time|when\b|open\b|available|contact",
@@ -54,8 +78,20 @@ _HOURS = re.compile(
 
 def is_general_question(text: str) -> bool:
     """A how/what question about the shop's rules rather than about the customer's own order."""
+    text = _TRAILING_SYMBOLS.sub("", normalized(text))
     asks = bool(_QUESTION_ZH.search(text) or _QUESTION_EN.search(text))
     return asks and not _PERSONAL.search(text)
+
+
+def is_bare_order_id(text: str) -> bool:
+    """Just an order number ("SB1002", "订单号：SB1002", full-width too)."""
+    return bool(_BARE_ORDER_ID.match(normalized(text)))
+
+
+def asks_about_own_case(text: str) -> bool:
+    """A question about how the customer's own case works, not a request to act on it."""
+    text = _TRAILING_SYMBOLS.sub("", normalized(text))
+    return bool(_OWN_CASE_QUESTION.search(text)) and not _REQUEST.search(text)
 
 
 def reads_as_question(text: str) -> bool:
@@ -68,7 +104,7 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
     """The intent the dialogue acts on: ``intent`` unless the wording says question, not task."""
     if intent in CANCELLED_INTENTS and cancels(text):
         return STOP_INTENT
-    if intent not in TASK_INTENTS and _BARE_ORDER_ID.match(normalized(text)):
+    if intent not in TASK_INTENTS and is_bare_order_id(text):
         # Customers paste the number and wait: NLU reads it as anything (a fallback, a question).
         return ORDER_STATUS_INTENT
     if any(entity.get("entity") in ORDER_ENTITIES for entity in entities):
@@ -82,12 +118,25 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
     return intent
 
 
+def offered_task(intent: str, text: str, entities: list[dict[str, Any]]) -> str | None:
+    """The task to offer after a knowledge answer: ``intent`` when the message asks how the customer's own
+    case works and names no order; None otherwise."""
+    if intent not in TASK_INTENTS or any(entity.get("entity") in ORDER_ENTITIES for entity in entities):
+        return None
+    return intent if asks_about_own_case(text) else None
+
+
 def arbitrate(parse_data: dict[str, Any]) -> dict[str, Any]:
     """Rasa parse data with the arbitrated intent on top (its ranking keeps every other reading)."""
     intent = parse_data["intent"]
-    name = arbitrated_intent(intent["name"], parse_data.get("text") or "", parse_data.get("entities") or [])
+    text, entities = parse_data.get("text") or "", parse_data.get("entities") or []
+    name = arbitrated_intent(intent["name"], text, entities)
+    offer = offered_task(name, text, entities)
+    if offer is not None:
+        name = KNOWLEDGE_INTENT
+        entities = [*entities, {"entity": OFFERED_TASK_ENTITY, "value": offer, "extractor": "switchboard-dialogue"}]
     if name == intent["name"]:
         return parse_data
     chosen = {"name": name, "confidence": intent["confidence"]}
     ranking = [chosen, *(item for item in parse_data.get("intent_ranking") or [] if item["name"] != name)]
-    return {**parse_data, "intent": chosen, "intent_ranking": ranking}
+    return {**parse_data, "intent": chosen, "intent_ranking": ranking, "entities": entities}

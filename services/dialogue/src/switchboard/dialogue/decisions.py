@@ -32,7 +32,7 @@ from switchboard.core.contracts import (
 from switchboard.core.language import reply_language, to_wire
 
 # Slots that are bookkeeping, not context worth handing to the generator.
-_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "order_items", "offered_handoff"}
+_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "order_items", "offered_handoff", "offered_task"}
 
 
 @dataclass(frozen=True)

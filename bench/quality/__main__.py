@@ -86,14 +86,6 @@ def run_tree(
         stack.stop()
 
 
-def retitle(path: Path, split: str) -> None:
-    """The report's title names the split it measured (report.markdown titles every report as held-out)."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    if lines and lines[0].startswith("# "):
-        lines[0] = f"# Answer quality on the {SPLIT_TITLES[split]} demo set ({split} split)"
-        path.write_text("\n".join(lines), encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -162,8 +154,8 @@ def main() -> int:
         "use_model": args.use_model,
         "split": args.split,
     }
-    report.write(args.results, meta, current, baseline, header, transcript)
-    retitle(args.results / "report.md", args.split)
+    title = f"Answer quality on the {SPLIT_TITLES[args.split]} demo set ({args.split} split)"
+    report.write(args.results, meta, current, baseline, header, transcript, title)
     sys.stdout.write((args.results / "report.md").read_text(encoding="utf-8"))
     return 0
 

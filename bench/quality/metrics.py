@@ -37,6 +37,7 @@ class Figures:
     escalation_precision: float | None = None
     escalation_recall: float | None = None
     intent_accuracy: float | None = None
+    acted_intent_accuracy: float | None = None
     emotion_accuracy: float | None = None
     kb_latency_p50_ms: float | None = None
     kb_latency_p99_ms: float | None = None
@@ -107,6 +108,17 @@ def figures(
     ]
     out.intent_accuracy = scoring.rate(sum(expected == got for _, expected, got in intents), len(intents))
     failures["intent_wrong"] = [f"{key} ({expected} -> {got})" for key, expected, got in intents if expected != got]
+    acted = [(r.item.id, r.item.intent, r.acted_intent) for r in items if r.item.intent and r.acted_intent]
+    acted += [
+        (c.conversation.id, t.expected_intent, t.acted_intent)
+        for c in conversations
+        for t in c.turns
+        if t.expected_intent and t.acted_intent
+    ]
+    # Read only where the tracker could be read: None (n/a) for a tree that stores it otherwise.
+    if acted:
+        out.acted_intent_accuracy = scoring.rate(sum(expected == got for _, expected, got in acted), len(acted))
+        failures["acted_intent_wrong"] = [f"{key} ({want} -> {got})" for key, want, got in acted if want != got]
 
     if emotions is not None:
         mine = [e for e in emotions if e.case.lang == lang]

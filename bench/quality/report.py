@@ -10,6 +10,7 @@ from pathlib import Path
 from bench.quality.metrics import LANGUAGES, TARGETS, Figures, meets
 from bench.quality.runner import ConversationResult, ItemResult
 
+TITLE = "Answer quality on the held-out demo set"
 ROWS = (
     ("kb_correct", "KB answer correct", "rate"),
     ("fabricated_facts", "fabricated facts", "count"),
@@ -21,6 +22,7 @@ ROWS = (
     ("escalation_precision", "escalation precision", "rate"),
     ("escalation_recall", "escalation recall", "rate"),
     ("intent_accuracy", "intent accuracy", "rate"),
+    ("acted_intent_accuracy", "intent acted on (after arbitration)", "rate"),
     ("emotion_accuracy", "emotion accuracy", "rate"),
     ("kb_latency_p50_ms", "KB answer p50 (ms)", "number"),
     ("kb_latency_p99_ms", "KB answer p99 (ms)", "number"),
@@ -44,8 +46,10 @@ def target_of(name: str) -> str:
     return f"{'≥' if comparison == '>=' else '≤'} {shown(target, kind)}"
 
 
-def markdown(run: dict[str, Figures], baseline: dict[str, Figures] | None, header: list[str]) -> str:
-    lines = ["# Answer quality on the held-out demo set", "", *header, ""]
+def markdown(
+    run: dict[str, Figures], baseline: dict[str, Figures] | None, header: list[str], title: str = TITLE
+) -> str:
+    lines = [f"# {title}", "", *header, ""]
     columns = ["figure", "target"]
     for lang in LANGUAGES:
         columns += [lang] + ([f"{lang} baseline"] if baseline else [])
@@ -70,11 +74,21 @@ def markdown(run: dict[str, Figures], baseline: dict[str, Figures] | None, heade
 def transcript(items: list[ItemResult], conversations: list[ConversationResult]) -> list[dict]:
     """One line per single-turn item and per conversation: what was sent, what came back, the intent read."""
     lines: list[dict] = [
-        {"id": r.item.id, "kind": r.item.kind, "text": r.item.text, "reply": r.reply.text, "intent": r.intent}
+        {
+            "id": r.item.id,
+            "kind": r.item.kind,
+            "text": r.item.text,
+            "reply": r.reply.text,
+            "intent": r.intent,
+            "acted_intent": r.acted_intent,
+            "latency_ms": round(r.reply.latency_ms, 1),
+        }
         for r in items
     ]
     for c in conversations:
-        turns = [{"text": t.text, "reply": t.reply.text, "intent": t.intent} for t in c.turns]
+        turns = [
+            {"text": t.text, "reply": t.reply.text, "intent": t.intent, "acted_intent": t.acted_intent} for t in c.turns
+        ]
         lines.append({"id": c.conversation.id, "kind": "conversation", "completed_at": c.completed_at, "turns": turns})
     return lines
 
@@ -86,6 +100,7 @@ def write(
     baseline: dict[str, Figures] | None,
     header: list[str],
     lines: Sequence[dict] = (),
+    title: str = TITLE,
 ) -> None:
     results.mkdir(parents=True, exist_ok=True)
     document = {
@@ -95,6 +110,6 @@ def write(
         "baseline": {lang: dataclasses.asdict(baseline[lang]) for lang in LANGUAGES} if baseline else None,
     }
     (results / "quality.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (results / "report.md").write_text(markdown(run, baseline, header), encoding="utf-8")
+    (results / "report.md").write_text(markdown(run, baseline, header, title), encoding="utf-8")
     with (results / "transcript.jsonl").open("w", encoding="utf-8") as out:
         out.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

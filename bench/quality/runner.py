@@ -1,12 +1,16 @@
-"""Sends the evaluation set through a running stack: REST webhook per item and turn, NLU /model/parse per text."""
+"""Sends the evaluation set through a running stack: REST webhook per item and turn, NLU /model/parse per text,
+and the intent the dialogue acted on (after its question-or-task arbitration) read back from its tracker."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 import uuid
 from dataclasses import dataclass
 
 import aiohttp
+import pymongo
 
 from bench.quality import scoring
 from bench.quality.evalset import Conversation, EmotionCase, Item
@@ -26,7 +30,8 @@ class Reply:
 class ItemResult:
     item: Item
     reply: Reply
-    intent: str
+    intent: str  # NLU's reading
+    acted_intent: str = ""  # what the dialogue acted on; "" when its tracker could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,7 @@ class TurnResult:
     expected_intent: str | None
     facts: tuple[str, ...]
     asks: str
+    acted_intent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class Client:
     def __init__(self, stack: Stack, http: aiohttp.ClientSession) -> None:
         self._stack = stack
         self._http = http
+        self._mongo: pymongo.MongoClient | None = None
 
     async def say(self, sender: str, text: str) -> Reply:
         started = time.perf_counter()
@@ -80,12 +87,39 @@ class Client:
     async def intent(self, text: str) -> str:
         return ((await self.parse(text)).get("intent") or {}).get("name") or ""
 
+    async def acted_intent(self, sender: str, text: str) -> str:
+        """The intent of the dialogue's latest user turn with ``text`` in ``sender``'s conversation; "" when
+        the stores do not say (a tree that keeps them otherwise)."""
+        return await asyncio.to_thread(self._acted_intent, sender, text)
+
+    def _acted_intent(self, sender: str, text: str) -> str:
+        database = self._database()
+        identity = database["customer_identities"].find_one({"_id": f"{TENANT}/web:{sender}"})
+        if identity is None:
+            return ""
+        said = database["transcript"].find_one(
+            {"customer_id": identity["customer_id"], "speaker": "customer"}, {"conversation_id": 1}
+        )
+        tracker = said and database["dialogue_trackers"].find_one({"_id": f"{TENANT}/{said['conversation_id']}"})
+        for serialized in reversed((tracker or {}).get("window") or []):
+            event = json.loads(serialized)
+            if event.get("event") == "user" and event.get("text") == text:
+                return ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        return ""
+
+    def _database(self):
+        if self._mongo is None:
+            self._mongo = pymongo.MongoClient(self._stack.infra.mongo)
+        return self._mongo[self._stack.database]
+
 
 async def run_items(client: Client, items: list[Item]) -> list[ItemResult]:
     results = []
     for item in items:
-        reply = await client.say(f"quality-{item.id}-{uuid.uuid4().hex[:6]}", item.text)
-        results.append(ItemResult(item, reply, await client.intent(item.text)))
+        sender = f"quality-{item.id}-{uuid.uuid4().hex[:6]}"
+        reply = await client.say(sender, item.text)
+        acted = await client.acted_intent(sender, item.text) if item.intent else ""
+        results.append(ItemResult(item, reply, await client.intent(item.text), acted))
     return results
 
 
@@ -96,7 +130,8 @@ async def run_conversation(client: Client, conversation: Conversation) -> Conver
     for turn in conversation.turns:
         reply = await client.say(sender, turn.text)
         intent = await client.intent(turn.text) if turn.intent else ""
-        turns.append(TurnResult(turn.text, reply, intent, turn.intent, turn.facts, turn.asks))
+        acted = await client.acted_intent(sender, turn.text) if turn.intent else ""
+        turns.append(TurnResult(turn.text, reply, intent, turn.intent, turn.facts, turn.asks, acted))
         if scoring.reached(conversation.outcome, reply.text):
             completed_at = len(turns)
             break

@@ -70,9 +70,16 @@ def numbers(text: str) -> set[str]:
     return found
 
 
+# The handoff service's queue notice: a place in the queue and a wait it worked out, no claim about the shop.
+_QUEUE_NOTICE = re.compile(
+    r"排在第\s*\d+\s*位|约\s*\d+\s*分钟|number\s+\d+\s+in\s+the\s+queue|about\s+\d+\s+min\w*", re.IGNORECASE
+)
+
+
 def fabricated(reply: str, allowed: set[str]) -> set[str]:
-    """Numbers in ``reply`` that neither the knowledge base nor the customer's own words hold."""
-    return numbers(reply) - allowed
+    """Numbers in ``reply`` that neither the knowledge base nor the customer's own words hold (a queue
+    notice's place and wait are the queue's, not claims)."""
+    return numbers(_QUEUE_NOTICE.sub(" ", normalized(reply))) - allowed
 
 
 def honest(reply: str, lang: str) -> bool:

@@ -76,3 +76,10 @@ def test_percentile_and_rates() -> None:
     assert scoring.rate(0, 0) is None
     pairs = [(True, True), (True, False), (False, True), (False, False)]
     assert scoring.precision_recall(pairs) == (0.5, 0.5)
+
+
+def test_a_queue_notice_states_no_fabricated_fact() -> None:
+    notice_en = "Of course, I'm connecting you now to a colleague: you are number 6 in the queue, about 24 min."
+    notice_zh = "好的，正在为您转接人工客服，您现在排在第 2 位，预计等待约 8 分钟，请稍候。"
+    assert scoring.fabricated(notice_en, set()) == set() and scoring.fabricated(notice_zh, set()) == set()
+    assert scoring.fabricated("Free shipping over ¥10, you are number 6 in the queue", set()) == {"10"}

@@ -88,6 +88,9 @@ REASON, CANCEL = "reason", "cancel"
         # Reasons NLU reads as a damaged item, though they say no damage.
         *((text, "damaged_item", ZH, REASON) for text in ["尺寸太小了装不下电脑", "买多了一个"]),
         *((text, "damaged_item", EN, REASON) for text in ["it doesn't fit in my bag", "bought two by mistake"]),
+        # Complaints about the item are reasons; NLU reads them as complaints.
+        ("背起来肩带太短，不合适", "complaint", ZH, REASON),
+        ("honestly the quality is disappointing", "complaint", EN, REASON),
         *((text, intent, ZH, CANCEL) for text, intent in [("算了不退了", "stop"), ("取消退货", "stop")]),
         ("算了算了，不退了", "nlu_fallback", ZH, CANCEL),
         *((text, "stop", EN, CANCEL) for text in ["never mind, forget the return", "stop"]),
@@ -277,3 +280,13 @@ async def test_yes_after_the_offer_starts_the_offered_task(chat, language) -> No
     await chat.say(question, "refund_status", language=language)
     turn = await chat.say("yes please" if language == EN else "好的", "affirm", language=language)
     assert turn.templates == ["utter_ask_order_id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("这服务太差了，我要投诉", ZH), ("this is ridiculous, I want to complain to a manager", EN)]
+)
+async def test_a_complaint_about_the_shop_at_the_reason_question_goes_to_a_person(chat, shop, text, language) -> None:
+    await verified_return(chat, language)
+    await chat.say("保温杯" if language == ZH else "the bottle", "nlu_fallback", language=language)
+    turn = await chat.say(text, "complaint", language=language)
+    assert turn.kinds[-1] == "handoff" and shop.latest_return("SB1002") is None

@@ -126,3 +126,15 @@ def test_a_request_to_act_or_a_named_order_stays_the_task(text: str, intent: str
 
 def test_an_emoji_after_the_question_mark_still_ends_a_general_question() -> None:
     assert arbitrated_intent("return_item", "买错颜色了，不说原因也能退吗？🙏", []) == "policy_question"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("actually forget it, leave the address as it is", "change_address", "stop"),
+        ("算了，不退了", "return_item", "stop"),
+        ("算了不退了，我想查一下物流", "check_order", "check_order"),
+    ],
+)
+def test_a_cancel_worded_with_the_task_stops_unless_it_asks_for_another(text: str, intent: str, expected: str) -> None:
+    assert arbitrated_intent(intent, text, []) == expected

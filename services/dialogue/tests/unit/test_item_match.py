@@ -20,7 +20,17 @@ def test_every_wording_of_the_watch_names_it(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("the bottle", "bottle"), ("杯子", "bottle"), ("保温杯吧", "bottle"), ("包", "tote"), ("the tote bag", "tote")],
+    [
+        ("the bottle", "bottle"),
+        ("杯子", "bottle"),
+        ("保温杯吧", "bottle"),
+        ("包", "tote"),
+        ("the tote bag", "tote"),
+        # Colloquial: a reduplicated character, "的" inside the name.
+        ("包包", "tote"),
+        ("那个帆布的包", "tote"),
+        ("保温的杯子", "bottle"),
+    ],
 )
 def test_the_right_one_of_two_items(text: str, expected: str) -> None:
     assert match_item([BOTTLE, TOTE], text) == expected

@@ -41,6 +41,11 @@ DIGRESSION_INTENTS = frozenset({"policy_question", "product_question", "business
 LEAVING_INTENTS = frozenset({"human_agent", "complaint", "business_info", "greet", "goodbye", "thank"})
 # Readings of a message that names no item of the order and is no answer to "which item?".
 NO_ITEM_INTENTS = frozenset({"deny", "affirm", "stop", "chitchat"})
+# A complaint about the shop or a call for a person, as opposed to a complaint about the item.
+EXPLICIT_COMPLAINT = re.compile(
+    r"投诉|举报|差评|曝光|12315|消协|经理|人工|客服|complain|complaint|report|review|manager|supervisor|agent|human|scam",
+    re.IGNORECASE,
+)
 # A bare "no" is no reason nor address: it ends the form (a "不喜欢" or "doesn't fit" is a reason).
 BARE_DENY = re.compile(r"^\s*(no+|nope|nah|not really|不|不是|不要|没有|否)[\s.!。！,，~]*$", re.IGNORECASE)
 DECISION_GENERATE = "generate"
@@ -492,7 +497,13 @@ def _leaves_question(tracker: Tracker) -> bool:
     """The message is not an answer to the form's question: it cancels, leaves for a person, asks a
     question, corrects the order or the item, or starts another task."""
     text, intent = _text(tracker), _intent(tracker)
-    if cancels(text) or intent in LEAVING_INTENTS:
+    if cancels(text):
+        return True
+    if intent == "complaint" and tracker.get_slot("requested_slot") == "return_reason":
+        # Asked why, customers complain about the item ("肩带太短，不合适"): a reason, unless they
+        # complain about the shop or ask for a person ("我要投诉", "I'll report you").
+        return bool(EXPLICIT_COMPLAINT.search(text))
+    if intent in LEAVING_INTENTS:
         return True
     if intent in (*DIGRESSION_INTENTS, "chitchat") and reads_as_question(text):
         return True

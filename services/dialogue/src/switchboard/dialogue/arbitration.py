@@ -67,6 +67,7 @@ _REQUEST = re.compile(
     r"\bI\s+need\s+(you|to)\b|\b(check|track|look\s+up|find)\b",
     re.IGNORECASE,
 )
+_CLAUSES = re.compile(r"[,，.。;；!！]")
 # Trailing emoji and symbols ("能退吗？🙏"), which hide how a sentence ends.
 _TRAILING_SYMBOLS = re.compile(r"[^\w\s?？!！。.]+$")
 _PEOPLE = re.compile(r"人工|客服|真人|agent|human|person|support|customer service|live chat|you\b", re.IGNORECASE)
@@ -103,6 +104,11 @@ def reads_as_question(text: str) -> bool:
 def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) -> str:
     """The intent the dialogue acts on: ``intent`` unless the wording says question, not task."""
     if intent in CANCELLED_INTENTS and cancels(text):
+        return STOP_INTENT
+    asks = any(reads_as_question(clause) for clause in _CLAUSES.split(text))
+    if intent in TASK_INTENTS and cancels(text) and not (_REQUEST.search(normalized(text)) or asks):
+        # "actually forget it, leave the address as it is": the task's words, but no task asked for (a
+        # change of mind asks for one: "算了不退了，我想查一下物流", "actually forget that, where is my order").
         return STOP_INTENT
     if intent not in TASK_INTENTS and is_bare_order_id(text):
         # Customers paste the number and wait: NLU reads it as anything (a fallback, a question).

@@ -23,10 +23,17 @@ class ItemNames:
     names: tuple[str, ...]
 
 
+# Reduplicated characters of colloquial Chinese ("包包", "杯杯") name the same thing once.
+_REDUPLICATED = re.compile(r"([\u4e00-\u9fff])\1+")
+# "的" between the parts of a name ("帆布的包" for 帆布包).
+_DE = re.compile(r"(?<=[\u4e00-\u9fff])的(?=[\u4e00-\u9fff])")
+
+
 def normalize(text: str) -> str:
     """Lower case, no punctuation, no filler words: what is left to compare."""
     folded = text.strip().casefold()
     folded = _FILLER_ZH.sub("", folded)
+    folded = _DE.sub("", _REDUPLICATED.sub(r"\1", folded))
     words = [word for word in _WORD.findall(folded) if word not in _FILLER_EN]
     return " ".join(words)
 

@@ -138,3 +138,17 @@ def test_an_emoji_after_the_question_mark_still_ends_a_general_question() -> Non
 )
 def test_a_cancel_worded_with_the_task_stops_unless_it_asks_for_another(text: str, intent: str, expected: str) -> None:
     assert arbitrated_intent(intent, text, []) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你们的仓库在哪个城市", "policy_question"),
+        ("do you sell gift cards?", "policy_question"),
+        ("你叫什么名字", "chitchat"),
+        ("are you a bot?", "chitchat"),
+        ("今天天气真不错", "chitchat"),
+    ],
+)
+def test_a_question_about_the_shop_read_as_chitchat_goes_to_the_knowledge_base(text: str, expected: str) -> None:
+    assert arbitrated_intent("chitchat", text, []) == expected

@@ -22,6 +22,7 @@ KNOWLEDGE_INTENT = "policy_question"
 BUSINESS_INTENT = "business_info"
 FALLBACK_INTENT = "nlu_fallback"
 STOP_INTENT = "stop"
+CHITCHAT_INTENT = "chitchat"
 ORDER_STATUS_INTENT = "check_order"
 # Readings an explicit cancel ("算了不退了", "never mind, forget the return") may get from NLU.
 CANCELLED_INTENTS = frozenset({FALLBACK_INTENT, "deny", "affirm", "chitchat"})
@@ -65,6 +66,13 @@ _REQUEST = re.compile(
     r"帮我|给我|麻烦|请帮|我要|我想|替我|查一下|查下|查查|"
     r"\b(can|could|would|will)\s+you\b|\bplease\b|\bpls\b|\bhelp\s+me\b|\bI\s+want\b|\bI'?d\s+like\b|"
     r"\bI\s+need\s+(you|to)\b|\b(check|track|look\s+up|find)\b",
+    re.IGNORECASE,
+)
+# The shop as the one asked about (你们 is the shop; small talk asks 你, "you" alone).
+_ABOUT_THE_SHOP = re.compile(
+    r"你们|贵店|店铺|商城|仓库|门店|实体店|公司|"
+    r"\byour\s+(shop|store|company|warehouse|stores|shops|website|site|app)\b|"
+    r"\bdo\s+you\s+(guys\s+)?(sell|have|ship|offer|deliver|accept|take|stock|do|carry|make)\b|\bcan\s+i\s+(buy|pay|order|get)\b",
     re.IGNORECASE,
 )
 _CLAUSES = re.compile(r"[,，.。;；!！]")
@@ -116,6 +124,10 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
     if any(entity.get("entity") in ORDER_ENTITIES for entity in entities):
         return intent
     if intent == FALLBACK_INTENT and reads_as_question(text):
+        return KNOWLEDGE_INTENT
+    if intent == CHITCHAT_INTENT and reads_as_question(text) and _ABOUT_THE_SHOP.search(normalized(text)):
+        # "你们的仓库在哪个城市", "do you sell gift cards": about the shop, not small talk with the assistant; the
+        # knowledge base answers or says honestly that it does not know.
         return KNOWLEDGE_INTENT
     if intent in TASK_INTENTS and is_general_question(text):
         return KNOWLEDGE_INTENT

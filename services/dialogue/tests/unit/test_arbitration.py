@@ -152,3 +152,22 @@ def test_a_cancel_worded_with_the_task_stops_unless_it_asks_for_another(text: st
 )
 def test_a_question_about_the_shop_read_as_chitchat_goes_to_the_knowledge_base(text: str, expected: str) -> None:
     assert arbitrated_intent("chitchat", text, []) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("刚付完款就便宜了二十块，能补给我吗😭", "complaint", "policy_question"),
+        ("why hasn't my order shipped yet??", "complaint", "complaint"),
+        ("你们这服务太差了，我要投诉", "complaint", "complaint"),
+        ("worst service ever, can I talk to a manager?", "complaint", "complaint"),
+        ("am I chatting with a robot or a real person", "human_agent", "chitchat"),
+        ("你是机器人吗", "human_agent", "chitchat"),
+        ("别让机器人回了，我要跟人工说", "human_agent", "human_agent"),
+        ("stop the bot, let me talk to a human", "human_agent", "human_agent"),
+    ],
+)
+def test_a_question_read_as_a_complaint_or_a_bot_question_read_as_a_request_for_a_person(
+    text: str, intent: str, expected: str
+) -> None:
+    assert arbitrated_intent(intent, text, []) == expected

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from switchboard.core.language import reply_language
-from switchboard.dialogue.answers import cancels, changes_mind, last4_in, normalized, says_damaged
+from switchboard.dialogue.answers import cancels, changes_mind, explicitly_complains, last4_in, normalized, says_damaged
 from switchboard.dialogue.arbitration import OFFERED_TASK_ENTITY, TASK_INTENTS, is_bare_order_id, reads_as_question
 from switchboard.dialogue.business import agent_hours_reply
 from switchboard.dialogue.shop import INVOICE_WINDOW_DAYS, RETURN_TASKS, RETURN_WINDOW_DAYS, Order, Shop
@@ -41,11 +41,6 @@ DIGRESSION_INTENTS = frozenset({"policy_question", "product_question", "business
 LEAVING_INTENTS = frozenset({"human_agent", "complaint", "business_info", "greet", "goodbye", "thank"})
 # Readings of a message that names no item of the order and is no answer to "which item?".
 NO_ITEM_INTENTS = frozenset({"deny", "affirm", "stop", "chitchat"})
-# A complaint about the shop or a call for a person, as opposed to a complaint about the item.
-EXPLICIT_COMPLAINT = re.compile(
-    r"投诉|举报|差评|曝光|12315|消协|经理|人工|客服|complain|complaint|report|review|manager|supervisor|agent|human|scam",
-    re.IGNORECASE,
-)
 # A bare "no" is no reason nor address: it ends the form (a "不喜欢" or "doesn't fit" is a reason).
 BARE_DENY = re.compile(r"^\s*(no+|nope|nah|not really|不|不是|不要|没有|否)[\s.!。！,，~]*$", re.IGNORECASE)
 DECISION_GENERATE = "generate"
@@ -502,7 +497,7 @@ def _leaves_question(tracker: Tracker) -> bool:
     if intent == "complaint" and tracker.get_slot("requested_slot") == "return_reason":
         # Asked why, customers complain about the item ("肩带太短，不合适"): a reason, unless they
         # complain about the shop or ask for a person ("我要投诉", "I'll report you").
-        return bool(EXPLICIT_COMPLAINT.search(text))
+        return explicitly_complains(text)
     if intent in LEAVING_INTENTS:
         return True
     if intent in (*DIGRESSION_INTENTS, "chitchat") and reads_as_question(text):

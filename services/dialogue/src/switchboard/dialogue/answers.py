@@ -44,6 +44,13 @@ _DAMAGED = re.compile(
     re.IGNORECASE,
 )
 
+# A complaint about the shop or a call for a person, as opposed to a complaint about the item or a question.
+_EXPLICIT_COMPLAINT = re.compile(
+    r"投诉|举报|差评|曝光|12315|消协|经理|人工|客服|骗|垃圾|"
+    r"complain|complaint|report|review|manager|supervisor|agent|human|scam|ridiculous|terrible|worst",
+    re.IGNORECASE,
+)
+
 
 def normalized(text: str) -> str:
     """NFKC: full-width letters, digits and punctuation as their ASCII forms."""
@@ -91,3 +98,8 @@ def changes_mind(text: str) -> bool:
 def says_damaged(text: str) -> bool:
     """A reason that is damage or a defect ("漏水", "开不了机", "arrived broken")."""
     return bool(_DAMAGED.search(normalized(text)))
+
+
+def explicitly_complains(text: str) -> bool:
+    """A complaint about the shop or a call for a person ("我要投诉", "worst service, get me a manager")."""
+    return bool(_EXPLICIT_COMPLAINT.search(normalized(text)))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from switchboard.dialogue.answers import cancels, normalized
+from switchboard.dialogue.answers import cancels, explicitly_complains, normalized
 
 TASK_INTENTS = frozenset({"check_order", "return_item", "damaged_item", "refund_status", "change_address", "invoice"})
 KNOWLEDGE_INTENT = "policy_question"
@@ -23,6 +23,8 @@ BUSINESS_INTENT = "business_info"
 FALLBACK_INTENT = "nlu_fallback"
 STOP_INTENT = "stop"
 CHITCHAT_INTENT = "chitchat"
+COMPLAINT_INTENT = "complaint"
+HUMAN_INTENT = "human_agent"
 ORDER_STATUS_INTENT = "check_order"
 # Readings an explicit cancel ("算了不退了", "never mind, forget the return") may get from NLU.
 CANCELLED_INTENTS = frozenset({FALLBACK_INTENT, "deny", "affirm", "chitchat"})
@@ -75,6 +77,15 @@ _ABOUT_THE_SHOP = re.compile(
     r"\bdo\s+you\s+(guys\s+)?(sell|have|ship|offer|deliver|accept|take|stock|do|carry|make)\b|\bcan\s+i\s+(buy|pay|order|get)\b",
     re.IGNORECASE,
 )
+# The customer's own order or parcel: a complaint about it is for a person to look at.
+_OWN_ORDER = re.compile(r"我的(订单|快递|包裹|货)|\bmy\s+(order|package|parcel|delivery|refund)\b", re.IGNORECASE)
+# Asking whether the assistant is a bot, as opposed to asking for a person.
+_ASKS_IF_BOT = re.compile(
+    r"机器人|\bAI\b|\b(ro)?bots?\b|真人吗|是人吗|real person\?|human\?|are you (a )?(real|human)", re.I
+)
+_WANTS_PERSON = re.compile(
+    r"转|接|找|叫|换|要|让|给我|talk to|speak (to|with)|connect|transfer|get me|want|need|let me|put me", re.I
+)
 _CLAUSES = re.compile(r"[,，.。;；!！]")
 # Trailing emoji and symbols ("能退吗？🙏"), which hide how a sentence ends.
 _TRAILING_SYMBOLS = re.compile(r"[^\w\s?？!！。.]+$")
@@ -125,6 +136,18 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
         return intent
     if intent == FALLBACK_INTENT and reads_as_question(text):
         return KNOWLEDGE_INTENT
+    if (
+        intent == COMPLAINT_INTENT
+        and reads_as_question(text)
+        and not explicitly_complains(text)
+        and not _OWN_ORDER.search(normalized(text))
+    ):
+        # "刚付完款就便宜了二十块，能补给我吗😭": upset, but a question the knowledge base answers (an angry
+        # customer still goes to a person: EscalationPolicy reads the emotion).
+        return KNOWLEDGE_INTENT
+    if intent == HUMAN_INTENT and _ASKS_IF_BOT.search(normalized(text)) and not _WANTS_PERSON.search(normalized(text)):
+        # "am I chatting with a robot or a real person": small talk, not a request for one.
+        return CHITCHAT_INTENT
     if intent == CHITCHAT_INTENT and reads_as_question(text) and _ABOUT_THE_SHOP.search(normalized(text)):
         # "你们的仓库在哪个城市", "do you sell gift cards": about the shop, not small talk with the assistant; the
         # knowledge base answers or says honestly that it does not know.

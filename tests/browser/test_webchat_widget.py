@@ -10,8 +10,10 @@ import pytest
 
 from switchboard.core.contracts import (
     AgentAssigned,
+    Citation,
     HandoffEvent,
     HandoffQueued,
+    Language,
     MessageReceived,
     ReplySource,
     caused_envelope,
@@ -104,6 +106,82 @@ async def test_replies_to_one_message_keep_their_order_when_they_arrive_out_of_i
     await page.reload()
     await replies(page).nth(1).wait_for(timeout=10000)
     assert await replies(page).all_text_contents() == ["订单满99元包邮。", "请提供下单手机号的后 4 位。"]
+    await context.close()
+
+
+def sources(page):
+    return page.locator(f"{WIDGET} [data-testid=reply] [data-testid=sources]")
+
+
+@pytest.mark.parametrize(
+    ("locale", "question", "expected"),
+    [
+        ("zh-CN", "退货运费谁出？", ["来源：退货 / 退货运费"]),
+        (
+            "en-US",
+            "Who pays return shipping?",
+            ["Source: Returns / Return shipping, Refunds / Timing, Orders / Tracking"],
+        ),
+    ],
+)
+async def test_an_answer_shows_its_sources_in_its_language(browser, node, tmp_path: Path, locale, question, expected):
+    zh = locale == "zh-CN"
+
+    async def cited(message: MessageReceived):
+        if zh:
+            citations = [Citation(source="returns.md#运费", title="退货 / 退货运费", score=0.9)] * 2
+            return [reply_to(message, "退货运费由我们承担。", language=Language.LANGUAGE_ZH, citations=citations)]
+        titles = ["Returns / Return shipping", "Refunds / Timing", "Returns / Return shipping", "Orders / Tracking"]
+        titles.append("Invoices / Requesting one")  # a fourth distinct source: only three are shown
+        citations = [Citation(source=f"kb.md#{i}", title=title, score=0.5) for i, title in enumerate(titles)]
+        return [reply_to(message, "Return shipping is on us.", language=Language.LANGUAGE_EN, citations=citations)]
+
+    node.responder.answer = cited
+    context, page = await open_chat(browser, node, locale=locale)
+    await say(page, question)
+    await sources(page).first.wait_for(timeout=10000)
+    assert await sources(page).all_text_contents() == expected
+    assert await sources(page).locator(".source").first.get_attribute("title") in ("returns.md#运费", "kb.md#0")
+    await page.screenshot(path=str(screenshots(tmp_path) / f"widget-sources-{locale}.png"))
+    # Replayed from the history after a reload, the footnote is the same.
+    await page.reload()
+    await sources(page).first.wait_for(timeout=15000)
+    assert await sources(page).all_text_contents() == expected
+    await context.close()
+
+
+async def test_no_footnote_without_citations_and_a_hostile_title_is_text(browser, node) -> None:
+    hostile = '<img src=x onerror="window.__pwned=1">'
+
+    async def answer(message: MessageReceived):
+        if message.text == "plain":
+            return [reply_to(message, "No sources here.", language=Language.LANGUAGE_EN)]
+        final = reply_to(
+            message,
+            "Answer with a strange source.",
+            language=Language.LANGUAGE_EN,
+            citations=[Citation(source="x.md#1", title=hostile, score=0.4)],
+        )
+        # While the answer streams it has no footnote; it comes with the final reply.
+        partial = reply_to(message, "Answer with", partial=True, stream_id=final.envelope.event_id)
+        partial.envelope.event_id = f"{final.envelope.event_id}-p0"
+        partial.citations.extend(final.citations)
+        await node.publish_reply(partial)
+        await asyncio.sleep(0.8)
+        return [final]
+
+    node.responder.answer = answer
+    context, page = await open_chat(browser, node)
+    await say(page, "plain")
+    await replies(page).first.wait_for()
+    await say(page, "strange")
+    await page.locator(f"{WIDGET} [data-testid=reply] .bubble.streaming").wait_for(timeout=10000)
+    assert await sources(page).count() == 0
+    await sources(page).first.wait_for(timeout=10000)
+    assert await replies(page).all_text_contents() == ["No sources here.", "Answer with a strange source."]
+    assert await sources(page).all_text_contents() == [f"Source: {hostile}"]
+    assert await page.locator(f"{WIDGET} img").count() == 0
+    assert await page.evaluate("window.__pwned") is None
     await context.close()
 
 

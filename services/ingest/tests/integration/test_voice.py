@@ -10,7 +10,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 from switchboard.core.contracts import Channel, ChannelHints
-from switchboard.ingest.testing import Responder, reply_to
+from switchboard.ingest.testing import Responder, echo, reply_to
 
 AUTH_TOKEN = "demo-twilio-auth-token"
 
@@ -80,11 +80,19 @@ async def test_speech_becomes_a_message_and_the_reply_is_said_inside_the_next_ga
     assert len(responder.received) == 1
 
 
+async def cited_echo(message):
+    """The echo answer citing a knowledge-base section, which the phone must not say."""
+    [reply] = await echo(message)
+    reply.citations.add(source="returns.md#return-shipping", title="Returns / Return shipping", score=0.9)
+    return [reply]
+
+
 async def test_dtmf_input_is_a_message_too(make_node) -> None:
-    responder = Responder()
+    responder = Responder(answer=cited_echo)
     node = await make_node(responder)
     _, twiml = await call(node, "/voice/demo/gather?turn=1&lang=en-US&fails=0&menu=0", {**CALL, "Digits": "5"})
     assert says(twiml)[0] == "echo: 5"
+    assert not any("Return" in text or "returns.md" in text for text in says(twiml))  # no sources spoken
     assert responder.received[0].dtmf_digits == "5"
 
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import aiohttp
 import pytest
 
-from switchboard.core.contracts import AgentAssigned, HandoffEvent, HandoffQueued, ReplySource, caused_envelope
+from switchboard.core.contracts import (
+    AgentAssigned,
+    Citation,
+    HandoffEvent,
+    HandoffQueued,
+    Language,
+    ReplySource,
+    caused_envelope,
+)
 from switchboard.ingest.testing import Responder, reply_to
 
 ORIGIN = {"Origin": "http://127.0.0.1:8080"}
@@ -113,6 +122,34 @@ async def test_partial_replies_stream_then_the_final_one_replaces_them(make_node
     assert node.db["deliveries"].count_documents({}) == 1  # partial text is never stored or delivered
 
 
+async def test_citations_reach_the_socket_and_come_back_with_the_history(make_node) -> None:
+    async def cited(message):
+        citation = Citation(source="returns.md#return-shipping", title="退货 / 退货运费", score=0.9)
+        return [reply_to(message, "退货运费由我们承担。", language=Language.LANGUAGE_ZH, citations=[citation])]
+
+    node = await make_node(Responder(answer=cited))
+    expected = [{"title": "退货 / 退货运费", "source": "returns.md#return-shipping"}]
+    async with aiohttp.ClientSession() as http:
+        token = (await session(http, node))["token"]
+        async with http.ws_connect(f"{node.base_url}/ws?token={token}", headers=ORIGIN) as ws:
+            await next_frame(ws, "ready")
+            await ws.send_json({"type": "message", "id": "k-1", "text": "退货运费谁出？"})
+            live = await next_frame(ws, "reply")
+            assert (live["citations"], live["language"]) == (expected, "zh")
+        # A reply stored before citations were kept has neither field: it still replays, without sources.
+        older = await wait_for_document(node, live["id"])
+        older.pop("citations")
+        older.pop("language")
+        older.update(_id="older-reply", text="旧的回复", created_at=older["created_at"] - timedelta(seconds=1))
+        node.db["deliveries"].insert_one(older)
+        token = (await session(http, node, token))["token"]
+        async with http.ws_connect(f"{node.base_url}/ws?token={token}", headers=ORIGIN) as ws:
+            history = (await next_frame(ws, "ready"))["history"]
+    replies = {item["id"]: item for item in history if item["type"] == "reply"}
+    assert (replies[live["id"]]["citations"], replies[live["id"]]["language"]) == (expected, "zh")
+    assert (replies["older-reply"]["citations"], replies["older-reply"]["language"]) == ([], "")
+
+
 async def test_handoff_events_and_agent_replies_reach_the_socket(make_node) -> None:
     node = await make_node()
     async with aiohttp.ClientSession() as http:
@@ -174,6 +211,15 @@ async def test_the_widget_assets_are_served(make_node) -> None:
             assert r.status == 200 and "innerHTML" not in script  # rendered text is never parsed as HTML
         async with http.get(f"{node.base_url}/chat/widget.css") as r:
             assert r.status == 200
+
+
+async def wait_for_document(node, reply_id: str) -> dict:
+    for _ in range(100):
+        document = node.db["deliveries"].find_one({"_id": reply_id})
+        if document is not None:
+            return document
+        await asyncio.sleep(0.1)
+    raise AssertionError("reply not stored")
 
 
 async def wait_for_inbound(node, count: int = 1):

@@ -11,7 +11,7 @@ import pytest
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
-from switchboard.ingest.testing import Responder, reply_to
+from switchboard.ingest.testing import Responder, echo, reply_to
 from switchboard.ingest.wechat import wechat_signature
 
 TOKEN = "demo-wechat-token"
@@ -86,13 +86,21 @@ async def test_get_verification_echoes_only_with_a_valid_signature(make_node) ->
             assert r.status == 404
 
 
+async def cited_echo(message):
+    """The echo answer citing a knowledge-base section, which WeChat must not show."""
+    [reply] = await echo(message)
+    reply.citations.add(source="returns.md#return-shipping", title="退货 / 退货运费", score=0.9)
+    return [reply]
+
+
 async def test_plaintext_text_message_is_answered_passively(make_node) -> None:
-    responder = Responder()
+    responder = Responder(answer=cited_echo)
     node = await make_node(responder)
     status, body = await post_plain(node, text_xml("你好，我的订单 😀", "1001"))
     assert status == 200
     reply = parse_message(body)
     assert reply.type == "text" and reply.content.startswith("echo: 你好，我的订单 😀")
+    assert "退货" not in reply.content and "returns.md" not in reply.content  # plain text, no sources
     assert reply.target == "oUSER1" and reply.source == "gh_demo"
     assert "· 查订单 Order" in reply.content
     [message] = responder.received

@@ -24,6 +24,11 @@ log = get_logger(__name__)
 PENDING = "pending"
 
 
+def citations_of(reply: ReplyReady) -> list[dict[str, str]]:
+    """The knowledge-base passages ``reply`` cites, as customers are shown them: title and source, no score."""
+    return [{"title": c.title, "source": c.source} for c in reply.citations]
+
+
 def reply_document(reply: ReplyReady, status: str) -> dict:
     envelope = reply.envelope
     return {
@@ -38,6 +43,7 @@ def reply_document(reply: ReplyReady, status: str) -> dict:
         "agent_name": reply.agent_name,
         "source": reply.source,
         "language": reply.language,
+        "citations": citations_of(reply),
         "voice_transfer": reply.hints.voice_transfer,
         "sequence": reply.sequence,
         "sequence_count": reply.sequence_count,

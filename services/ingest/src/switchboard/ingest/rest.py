@@ -1,10 +1,12 @@
 """Rasa-REST-compatible webhook: ``POST /webhooks/rest/webhook``, so existing Rasa REST clients connect unchanged.
 
-``{"sender", "message", "metadata"}`` in, a list of ``{"recipient_id", "text", "buttons"?}`` out,
+``{"sender", "message", "metadata"}`` in, a list of ``{"recipient_id", "text", "buttons"?, "custom"?}`` out,
 after waiting (bounded by ``INGEST_WAIT__REST_S``) for the replies to come back through Kafka.
 Authenticated with the tenant's API key (``Authorization: Bearer <key>``, or ``?token=`` as Rasa's
 own token auth). ``metadata.message_id`` makes retries idempotent; ``metadata.phone`` links the
-sender to the customer who calls from that number.
+sender to the customer who calls from that number. A reply that cites the knowledge base carries
+``"custom": {"citations": [{"title", "source"}]}`` (Rasa's field for channel-specific data, which
+clients that do not read it ignore); one without citations has no ``custom``, as before.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from switchboard.ingest.errors import RejectedRequest
 from switchboard.ingest.identity import Identity
 from switchboard.ingest.intake import Inbound
 from switchboard.ingest.limits import read_body
+from switchboard.ingest.outbox import citations_of
 
 
 class RestMetadata(BaseModel):
@@ -43,6 +46,8 @@ def rasa_messages(sender: str, replies: list[ReplyReady]) -> list[dict[str, Any]
         item: dict[str, Any] = {"recipient_id": sender, "text": reply.text}
         if reply.quick_replies:
             item["buttons"] = [{"title": q.title, "payload": q.payload} for q in reply.quick_replies]
+        if reply.citations:
+            item["custom"] = {"citations": citations_of(reply)}
         out.append(item)
     return out
 

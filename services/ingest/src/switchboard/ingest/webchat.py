@@ -18,6 +18,7 @@ from aiohttp import WSMsgType, web
 from pydantic import BaseModel, Field, ValidationError
 
 from switchboard.core.contracts import Channel, ChannelIds, HandoffEvent, MessageReceived, ReplyReady, ReplySource
+from switchboard.core.language import MIXED, from_wire
 from switchboard.core.logs import get_logger
 from switchboard.ingest.channel_config import ChannelConfig, WebConfig
 from switchboard.ingest.channels import Context, guarded
@@ -25,6 +26,7 @@ from switchboard.ingest.errors import RejectedRequest
 from switchboard.ingest.identity import Identity
 from switchboard.ingest.intake import Inbound
 from switchboard.ingest.limits import read_body
+from switchboard.ingest.outbox import citations_of
 from switchboard.ingest.webchat_sessions import Session, issue_token, read_token, renewed_session
 
 log = get_logger(__name__)
@@ -46,7 +48,17 @@ def reply_frame(reply: ReplyReady) -> dict[str, Any]:
         # generated answer can arrive after the template reply that follows it.
         "answers": reply.in_reply_to,
         "sequence": reply.sequence,
+        # The knowledge-base passages the answer rests on and the language it is written in, which
+        # picks the label of the widget's source footnote.
+        "citations": citations_of(reply),
+        "language": frame_language(reply.language),
     }
+
+
+def frame_language(wire: int) -> str:
+    """``zh`` or ``en`` for a reply's wire language (mixed text is answered in Chinese); empty when unknown."""
+    code = from_wire(wire)
+    return "zh" if code == MIXED else code
 
 
 def in_turn_order(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -234,6 +246,9 @@ class WebChatAdapter:
                         "in_reply_to": document["causation_id"],
                         "answers": document.get("in_reply_to", ""),
                         "sequence": document.get("sequence", 0),
+                        # Replies stored before citations were kept have none.
+                        "citations": document.get("citations", []),
+                        "language": frame_language(document.get("language", 0)),
                     },
                 )
             )

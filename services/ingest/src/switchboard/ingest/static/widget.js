@@ -15,13 +15,13 @@
           queued: function (p, w) { return "正在为您转接人工客服，前面还有 " + p + " 位" + (w ? "，预计等待 " + Math.max(1, Math.round(w / 60)) + " 分钟" : "") + "。"; },
           assigned: function (n) { return "已为您接通人工客服 " + n; }, sending: "发送中…", sent: "已送达",
           failed: "发送失败", welcome: "您好！有什么可以帮您？订单、退换货、发票都可以问我。", powered: "由 Switchboard 提供支持",
-          open: "打开在线客服", close: "关闭" },
+          open: "打开在线客服", close: "关闭", sources: "来源：", separator: "，" },
     en: { title: "Customer support", online: "Online", connecting: "Connecting…", offline: "Connection lost, retrying…",
           placeholder: "Type a message…", send: "Send", you: "You", bot: "Assistant", agent: "Agent",
           queued: function (p, w) { return "Connecting you to an agent: you are number " + p + " in the queue" + (w ? ", about " + Math.max(1, Math.round(w / 60)) + " min" : "") + "."; },
           assigned: function (n) { return "You are now connected to " + n; }, sending: "Sending…", sent: "Delivered",
           failed: "Not sent", welcome: "Hi! Ask me about orders, returns, refunds or invoices.", powered: "Powered by Switchboard",
-          open: "Open chat", close: "Close" }
+          open: "Open chat", close: "Close", sources: "Source: ", separator: ", " }
   };
   var lang = data.lang === "en" || data.lang === "zh" ? data.lang : ((navigator.language || "zh").indexOf("zh") === 0 ? "zh" : "en");
   var t = STRINGS[lang];
@@ -97,6 +97,28 @@
     });
     row.appendChild(chips);
   }
+  /* The knowledge-base sections an answer rests on, as a footnote under the bubble, labelled in the
+     reply's language: each title once, at most three. */
+  var MAX_SOURCES = 3;
+  function sources(row, frame) {
+    var old = row.querySelector(".sources"); if (old) old.remove();
+    var seen = {}, shown = [];
+    (frame.citations || []).forEach(function (citation) {
+      var text = citation.title || citation.source;
+      if (!text || seen[text] || shown.length >= MAX_SOURCES) return;
+      seen[text] = true; shown.push({ text: text, source: citation.source || "" });
+    });
+    if (!shown.length) return;
+    var words = STRINGS[frame.language] || t;
+    var note = el("div", "sources"); note.dataset.testid = "sources";
+    note.appendChild(el("span", "sources-label", words.sources));
+    shown.forEach(function (item, i) {
+      if (i) note.appendChild(document.createTextNode(words.separator));
+      var source = el("span", "source", item.text); if (item.source) source.title = item.source;
+      note.appendChild(source);
+    });
+    row.querySelector(".bubble").insertAdjacentElement("afterend", note);
+  }
   /* A reply takes its place among the replies to the same message: a generated answer can arrive
      after the template reply that follows it. */
   function laterReplyOf(frame) {
@@ -126,7 +148,7 @@
       state.rendered[frame.id] = row;
       /* Only the latest reply offers quick replies; older choices are stale. */
       Array.prototype.forEach.call(log.querySelectorAll(".chips"), function (chips) { if (chips.parentNode !== row) chips.remove(); });
-      quickReplies(row, frame.quick_replies); showTyping(false);
+      sources(row, frame); quickReplies(row, frame.quick_replies); showTyping(false);
     }
     scroll();
   }

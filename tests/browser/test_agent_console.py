@@ -19,6 +19,7 @@ import pytest
 from switchboard.api.generator.v1 import generator_service_pb2 as pb
 from switchboard.api.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from switchboard.core.contracts import (
+    Citation,
     HandoffDecision,
     HandoffReason,
     Language,
@@ -35,6 +36,7 @@ from switchboard.ingest.testing import echo
 pytestmark = pytest.mark.browser
 
 WIDGET = "#switchboard-chat"
+HOSTILE = [Citation(source="x.md#1", title='<img src=x onerror="window.__pwned=1">')]
 SUGGESTION = "非常抱歉给您带来不便，我马上为您查询订单 SB1003 的退款进度。"
 
 
@@ -129,7 +131,13 @@ async def test_agent_accepts_replies_and_hands_back_to_the_bot(
 
     async def bot(message: MessageReceived):
         # The dialogue service keeps quiet while a human owns the conversation.
-        return [] if message.envelope.conversation_id in handed_off else await echo(message)
+        if message.envelope.conversation_id in handed_off:
+            return []
+        replies = await echo(message)
+        if message.text == "你好":  # an answer from the knowledge base, one of its titles hostile
+            replies[0].language = Language.LANGUAGE_ZH
+            replies[0].citations.extend([Citation(source="returns.md#运费", title="退货 / 退货运费"), *HOSTILE])
+        return replies
 
     node.responder.answer = bot
     customer = await widget_page(browser, node)
@@ -170,6 +178,11 @@ async def test_agent_accepts_replies_and_hands_back_to_the_bot(
     # Customer text is shown as text, never as markup.
     assert await agent.locator("#transcript b").count() == 0
     await agent.locator("#transcript .msg.customer", has_text="<b>现在</b>").first.wait_for()
+    # The bot's answer shows the knowledge-base sections it rests on, as text; other entries show none.
+    cited = agent.locator("#transcript .msg.bot .sources")
+    assert await cited.all_text_contents() == [f"来源：退货 / 退货运费，{HOSTILE[0].title}"]
+    assert await agent.locator("#transcript .msg.customer .sources").count() == 0
+    assert await agent.locator("#transcript img").count() == 0 and await agent.evaluate("window.__pwned") is None
     await agent.screenshot(path=str(shots / "console-chat.png"))
 
     await suggestion.click()

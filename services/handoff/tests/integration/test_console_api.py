@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from switchboard.core.contracts import Language, ReplySource
+from switchboard.core.contracts import Citation, Language, ReplyReady, ReplySource, caused_envelope
 from switchboard.core.testing.harness import wait_until
 from switchboard.handoff.sessions import COOKIE
 from switchboard.handoff.testing import console_login as login
@@ -89,6 +89,24 @@ async def test_the_chat_flow_through_the_api(make_node, kafka_harness, sessions)
     async with li.get(f"{node.base_url}/console/api/handoffs/{handoff['_id']}") as r:
         chat = await r.json()
     assert chat["transcript"][-1]["text"] == "<script>alert(1)</script> 退款呢？"
+    assert chat["transcript"][-1]["citations"] == []  # a customer message cites nothing
+    # A bot answer comes with the knowledge-base sections it rests on.
+    answer = ReplyReady(
+        envelope=caused_envelope(message.envelope, "answer"),
+        text="退款一般 3-5 个工作日到账。",
+        source=ReplySource.REPLY_SOURCE_EXTRACTIVE,
+        language=Language.LANGUAGE_ZH,
+        citations=[Citation(source="refunds.md#timing", title="退款 / 到账时间", score=0.8)],
+    )
+    await kafka_harness.send(node.topics.outbound, answer)
+    await wait_until(
+        lambda: node.service.transcript.collection.find_one({"_id": answer.envelope.event_id}), timeout_s=40
+    )
+    async with li.get(f"{node.base_url}/console/api/handoffs/{handoff['_id']}") as r:
+        chat = await r.json()
+    [bot] = [e for e in chat["transcript"] if e["text"] == answer.text]
+    assert bot["citations"] == [{"title": "退款 / 到账时间", "source": "refunds.md#timing"}]
+    assert bot["language"] == "zh" and "score" not in bot["citations"][0]
     assert chat["brief"]["facts"] == {"order_id": "SB1003"} and chat["brief"]["summary"] == "客户对退款不满"
     assert chat["brief"]["emotions"][0]["label"] == "ANGRY"
     # The generator is not running here: suggestions degrade, they do not fail.
@@ -101,8 +119,9 @@ async def test_the_chat_flow_through_the_api(make_node, kafka_harness, sessions)
         assert r.status == 200
     async with li.post(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/reply", json={"text": ""}) as r:
         assert r.status == 400
-    # The customer was told their place in the queue when escalated; then comes the agent's reply.
-    notice, reply = await kafka_harness.expect(node.topics.outbound, 2)
+    # The customer was told their place in the queue when escalated; then come the bot's answer sent
+    # above and the agent's reply.
+    notice, _answer, reply = await kafka_harness.expect(node.topics.outbound, 3)
     assert notice.source == ReplySource.REPLY_SOURCE_SYSTEM and "正在为您转接" in notice.text
     assert (reply.source, reply.agent_name, reply.text) == (ReplySource.REPLY_SOURCE_AGENT, "李雷", "马上为您处理 👍")
     async with li.post(f"{node.base_url}/console/api/handoffs/{handoff['_id']}/csat", json={}) as r:

@@ -126,7 +126,12 @@ class Console:
                 k: e.get(k)
                 for k in ("speaker", "text", "channel", "at", "agent_name", "emotion", "emotion_score", "intent")
             }
-            | {"conversation_id": e["conversation_id"], "current": e["conversation_id"] == handoff["conversation_id"]}
+            | {
+                "conversation_id": e["conversation_id"],
+                "current": e["conversation_id"] == handoff["conversation_id"],
+                "citations": e.get("citations", []),
+                "language": e.get("language", ""),
+            }
             for e in entries
         ]
         return json_response(

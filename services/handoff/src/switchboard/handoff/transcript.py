@@ -16,6 +16,7 @@ from pymongo.collection import Collection
 
 from switchboard.core import mongo
 from switchboard.core.contracts import EmotionLabel, MessageReceived, MessageUnderstood, ReplyReady, ReplySource
+from switchboard.core.language import from_wire
 from switchboard.handoff.rules import CHANNEL_NAMES
 
 # Entities agents care about, shown as key facts.
@@ -52,6 +53,10 @@ class Transcript:
             "source": ReplySource.Name(reply.source).removeprefix("REPLY_SOURCE_").lower(),
             "agent_name": reply.agent_name,
             "text": reply.text,
+            # The knowledge-base passages the answer rests on (entries written before have none) and
+            # the language it is written in.
+            "citations": [{"title": c.title, "source": c.source} for c in reply.citations],
+            "language": from_wire(reply.language),
         }
         return await asyncio.to_thread(mongo.insert_once, self.collection, document)
 

@@ -4,6 +4,9 @@
 const $ = (id) => document.getElementById(id);
 const state = { me: null, selected: null, events: null, queue: null, loading: false };
 const CHANNELS = { web: "Web", wechat: "WeChat", voice: "Phone" };
+// The label of a bot answer's knowledge-base sources, in the language the answer is written in.
+const SOURCES = { zh: ["来源：", "，"], en: ["Source: ", ", "] };
+const MAX_SOURCES = 3;
 
 async function api(path, body) {
   const options = { credentials: "same-origin", headers: { "X-Console": "1" } };
@@ -253,11 +256,29 @@ function renderChat(data) {
     if (entry.emotion) label.append(el("span", "emo " + entry.emotion, entry.emotion.toLowerCase()));
     li.append(label);
     li.append(el("span", "text", entry.text));
+    if (entry.speaker === "bot") sources(li, entry.citations, entry.language || h.language);
     list.append(li);
   }
   list.scrollTop = list.scrollHeight;
   renderBrief(data.brief);
   if (mine) loadSuggestions(h.id); else $("suggestions").replaceChildren();
+}
+
+// A footnote under a bot answer: each cited section's title once, at most three; none without citations.
+function sources(li, citations, language) {
+  const titles = [...new Set((citations || []).map((c) => c.title || c.source).filter(Boolean))].slice(0, MAX_SOURCES);
+  if (!titles.length) return;
+  const [label, separator] = SOURCES[language === "mixed" ? "zh" : language] || SOURCES.en;
+  const note = el("span", "sources");
+  note.append(el("span", "sources-label", label));
+  titles.forEach((title, i) => {
+    if (i) note.append(document.createTextNode(separator));
+    const source = el("span", "source", title);
+    const cited = citations.find((c) => (c.title || c.source) === title);
+    if (cited && cited.source) source.title = cited.source;
+    note.append(source);
+  });
+  li.append(note);
 }
 
 function renderBrief(brief) {

@@ -253,3 +253,36 @@ async def test_a_near_tie_that_misses_the_questions_words_steps_aside_for_the_pa
         Question("demo", "今天买今天能寄出吗？", "zh", personal=True), deadline=_deadline()
     )
     assert answer.citations[0]["source"] == "shipping.zh.md#发货时间" and "当天发货" in answer.text
+
+
+def _answerer_for(tmp_path, store, embedder) -> Answerer:
+    return Answerer(
+        tenants_dir=tmp_path,
+        retriever=Retriever(tmp_path, store, embedder),
+        cache=AnswerCache(store, embedder, similarity=0.97, ttl_s=3600),
+        model=None,
+    )
+
+
+@pytest.mark.parametrize(("text", "language"), [("运费多少钱？", "zh"), ("how much is shipping?", "en")])
+async def test_a_tenant_with_an_empty_knowledge_base_gets_an_honest_reply(store, embedder, tmp_path, text, language):
+    (tmp_path / "kbempty" / "knowledge").mkdir(parents=True)
+    answer = await _answerer_for(tmp_path, store, embedder).answer(
+        Question("kbempty", text, language), deadline=_deadline()
+    )
+    assert answer.text == not_known(language) and not answer.citations
+
+
+async def test_a_knowledge_base_in_one_language_answers_it_and_tells_the_other_honestly(
+    store, embedder, tmp_path
+) -> None:
+    folder = tmp_path / "kbenglish" / "knowledge"
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "tenants" / "demo" / "knowledge" / "shipping.en.md", folder)
+    answerer = _answerer_for(tmp_path, store, embedder)
+    answer = await answerer.answer(Question("kbenglish", "how much is shipping?", "en"), deadline=_deadline())
+    assert "¥99" in answer.text
+    chinese = await answerer.answer(Question("kbenglish", "运费多少钱？", "zh"), deadline=_deadline())
+    # Extractive answers cannot translate the English passage: the Chinese customer is told honestly, in
+    # Chinese, and offered a colleague, never given an empty reply or an error.
+    assert chinese.text == not_known("zh")

@@ -17,7 +17,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from switchboard.core.logs import get_logger
 from switchboard.generator.errors import GeneratorPermanentError
+
+log = get_logger(__name__)
 
 LANGUAGES = ("zh", "en")
 _FILE_NAME = re.compile(r"^(?P<topic>[a-z0-9-]+)\.(?P<lang>zh|en)\.md$")
@@ -51,10 +54,13 @@ class KnowledgeBase:
 
 
 def load_knowledge_base(tenant_id: str, folder: Path) -> KnowledgeBase:
-    """Reads and cuts every knowledge file of a tenant; raises on a misnamed or empty file."""
+    """Reads and cuts every knowledge file of a tenant; raises on a misnamed or empty file.
+
+    A tenant without knowledge files (none written yet) has an empty knowledge base: every question
+    gets the honest "I don't know, shall I get a colleague", none an error."""
     files = sorted(folder.glob("*.md"))
     if not files:
-        raise GeneratorPermanentError(f"no knowledge files in {folder}")
+        log.warning("knowledge.empty", tenant_id=tenant_id, folder=str(folder))
     digest = hashlib.sha256()
     passages: list[Passage] = []
     for path in files:

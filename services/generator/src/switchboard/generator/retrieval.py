@@ -101,7 +101,8 @@ class Retriever:
         base = await asyncio.to_thread(load_knowledge_base, tenant_id, self._folder(tenant_id))
         indexed, count = await asyncio.to_thread(self._store.knowledge_version, tenant_id)
         if indexed != base.version or count != len(base.passages):
-            vectors = await self._embedder.passages([f"{p.title}: {p.text}" for p in base.passages])
+            texts = [f"{p.title}: {p.text}" for p in base.passages]
+            vectors = await self._embedder.passages(texts) if texts else []
             rows = [
                 {
                     "id": passage.id,
@@ -127,6 +128,8 @@ class Retriever:
     async def search(self, tenant_id: str, question: str, language: str, limit: int = 3) -> list[Hit]:
         if tenant_id not in self._bases:
             await self.sync(tenant_id)
+        if not self._bases[tenant_id].passages:
+            return []
         vector = await self._embedder.query(question)
         rows = await asyncio.to_thread(self._store.search_knowledge, tenant_id, vector.tolist(), DENSE_CANDIDATES)
         coverage = overlap(question, " ".join(f"{row['title']} {row['text']}" for row in rows[:CANDIDATES]))

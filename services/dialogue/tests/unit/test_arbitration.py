@@ -50,6 +50,8 @@ def test_task_requests_stay_tasks(text: str, intent: str, entities: list[dict[st
         ("转人工", "human_agent", "human_agent"),
         ("I want to talk to a human", "human_agent", "human_agent"),
         ("how long does shipping take", "policy_question", "policy_question"),
+        ("what's the shipping cost, and when do you dispatch?", "policy_question", "policy_question"),
+        ("when are you guys open?", "policy_question", "business_info"),
     ],
 )
 def test_questions_about_agents_hours_are_business_info(text: str, intent: str, expected: str) -> None:

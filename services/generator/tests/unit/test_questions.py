@@ -16,6 +16,10 @@ from switchboard.generator.questions import split_questions
             ["free shipping minimum?", "and how long do refunds take?"],
         ),
         # A comma before a word that adds a question.
+        (
+            "what's the shipping cost, and when do you dispatch?",
+            ["what's the shipping cost", "and when do you dispatch?"],
+        ),
         ("满多少能包邮，另外退款几天到账", ["满多少能包邮", "另外退款几天到账"]),
         (
             "what's the refund timing, also who pays the return postage",

@@ -89,7 +89,13 @@ _WANTS_PERSON = re.compile(
 _CLAUSES = re.compile(r"[,，.。;；!！]")
 # Trailing emoji and symbols ("能退吗？🙏"), which hide how a sentence ends.
 _TRAILING_SYMBOLS = re.compile(r"[^\w\s?？!！。.]+$")
-_PEOPLE = re.compile(r"人工|客服|真人|agent|human|person|support|customer service|live chat|you\b", re.IGNORECASE)
+# People to talk to; "you" only as someone who is open or around ("when are you open"), not as the shop doing
+# something ("when do you dispatch").
+_PEOPLE = re.compile(
+    r"人工|客服|真人|agent|human|person|support|customer service|live chat|"
+    r"\b(are|is)\s+(you|anyone|someone)\s+(guys\s+)?(open|available|online|around|there|working)\b",
+    re.IGNORECASE,
+)
 _HOURS = re.compile(
     r"几点|什么时候|时间|上班|下班|营业|联系方式|电话|hours|what time|when\b|open\b|available|contact",
     re.IGNORECASE,

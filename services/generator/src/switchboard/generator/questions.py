@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 _END = re.compile(
-    r"(?<=[?？!！。；;])|\n+|(?<=\.)\s+|[,，]\s*(?=另外|还有|还想问|顺便问|再问)|,\s*(?=(?:and\s+)?also\b|plus\b)",
+    r"(?<=[?？!！。；;])|\n+|(?<=\.)\s+|[,，]\s*(?=另外|还有|还想问|顺便问|再问)|,\s*(?=(?:and\s+)?also\b|plus\b)|"
+    r",\s*(?=and\s+(?:when|how|what|where|who|which|why|do|does|can|could|is|are|will)\b)",
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

@@ -76,10 +76,15 @@ _QUEUE_NOTICE = re.compile(
 )
 
 
+# Identifiers the system generated for this customer (a callback ticket CB-3B6CB983, a return RTE2010A50).
+_GENERATED_ID = re.compile(r"\b(?:CB|RT)-?[0-9A-F]{6,}\b", re.IGNORECASE)
+
+
 def fabricated(reply: str, allowed: set[str]) -> set[str]:
     """Numbers in ``reply`` that neither the knowledge base nor the customer's own words hold (a queue
-    notice's place and wait are the queue's, not claims)."""
-    return numbers(_QUEUE_NOTICE.sub(" ", normalized(reply))) - allowed
+    notice's place and wait are the queue's, a ticket's id is the system's: no claims)."""
+    text = _GENERATED_ID.sub(" ", _QUEUE_NOTICE.sub(" ", normalized(reply)))
+    return numbers(text) - allowed
 
 
 def honest(reply: str, lang: str) -> bool:

@@ -83,3 +83,9 @@ def test_a_queue_notice_states_no_fabricated_fact() -> None:
     notice_zh = "好的，正在为您转接人工客服，您现在排在第 2 位，预计等待约 8 分钟，请稍候。"
     assert scoring.fabricated(notice_en, set()) == set() and scoring.fabricated(notice_zh, set()) == set()
     assert scoring.fabricated("Free shipping over ¥10, you are number 6 in the queue", set()) == {"10"}
+
+
+def test_a_generated_ticket_or_return_id_is_no_fabricated_fact() -> None:
+    reply = "我们已为您登记回电，工单号 CB-3B6CB983，客服上班后会尽快联系您。退货编号 RTE2010A50。"
+    assert scoring.fabricated(reply, set()) == set()
+    assert scoring.fabricated("满88元包邮，工单号 CB-3B6CB983", set()) == {"88"}

@@ -126,41 +126,50 @@ def reads_as_question(text: str) -> bool:
     return bool(_ASKS_ZH.search(text) or _ASKS_EN.search(text))
 
 
+def names_an_order(entities: list[dict[str, Any]]) -> bool:
+    """An order id or the phone's digits among the entities: the message is about one order."""
+    return any(entity.get("entity") in ORDER_ENTITIES for entity in entities)
+
+
 def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) -> str:
     """The intent the dialogue acts on: ``intent`` unless the wording says question, not task."""
-    if intent in CANCELLED_INTENTS and cancels(text):
+    plain = normalized(text)
+    if intent in CANCELLED_INTENTS and cancels(plain):
         return STOP_INTENT
-    asks = any(reads_as_question(clause) for clause in _CLAUSES.split(text))
-    if intent in TASK_INTENTS and cancels(text) and not (_REQUEST.search(normalized(text)) or asks):
+    if (
+        intent in TASK_INTENTS
+        and cancels(plain)
+        and not (_REQUEST.search(plain) or any(reads_as_question(clause) for clause in _CLAUSES.split(plain)))
+    ):
         # "actually forget it, leave the address as it is": the task's words, but no task asked for (a
         # change of mind asks for one: "算了不退了，我想查一下物流", "actually forget that, where is my order").
         return STOP_INTENT
-    if intent not in TASK_INTENTS and is_bare_order_id(text):
+    if intent not in TASK_INTENTS and is_bare_order_id(plain):
         # Customers paste the number and wait: NLU reads it as anything (a fallback, a question).
         return ORDER_STATUS_INTENT
-    if any(entity.get("entity") in ORDER_ENTITIES for entity in entities):
+    if names_an_order(entities):
         return intent
-    if intent == FALLBACK_INTENT and reads_as_question(text):
+    if intent == FALLBACK_INTENT and reads_as_question(plain):
         return KNOWLEDGE_INTENT
     if (
         intent == COMPLAINT_INTENT
-        and reads_as_question(text)
-        and not explicitly_complains(text)
-        and not _OWN_ORDER.search(normalized(text))
+        and reads_as_question(plain)
+        and not explicitly_complains(plain)
+        and not _OWN_ORDER.search(plain)
     ):
         # "刚付完款就便宜了二十块，能补给我吗😭": upset, but a question the knowledge base answers (an angry
         # customer still goes to a person: EscalationPolicy reads the emotion).
         return KNOWLEDGE_INTENT
-    if intent == HUMAN_INTENT and _ASKS_IF_BOT.search(normalized(text)) and not _WANTS_PERSON.search(normalized(text)):
+    if intent == HUMAN_INTENT and _ASKS_IF_BOT.search(plain) and not _WANTS_PERSON.search(plain):
         # "am I chatting with a robot or a real person": small talk, not a request for one.
         return CHITCHAT_INTENT
-    if intent == CHITCHAT_INTENT and reads_as_question(text) and _ABOUT_THE_SHOP.search(normalized(text)):
+    if intent == CHITCHAT_INTENT and reads_as_question(plain) and _ABOUT_THE_SHOP.search(plain):
         # "你们的仓库在哪个城市", "do you sell gift cards": about the shop, not small talk with the assistant; the
         # knowledge base answers or says honestly that it does not know.
         return KNOWLEDGE_INTENT
-    if intent in TASK_INTENTS and is_general_question(text):
+    if intent in TASK_INTENTS and is_general_question(plain):
         return KNOWLEDGE_INTENT
-    if intent in PEOPLE_INTENTS and _HOURS.search(text) and _PEOPLE.search(text):
+    if intent in PEOPLE_INTENTS and _HOURS.search(plain) and _PEOPLE.search(plain):
         return BUSINESS_INTENT
     return intent
 
@@ -168,7 +177,7 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
 def offered_task(intent: str, text: str, entities: list[dict[str, Any]]) -> str | None:
     """The task to offer after a knowledge answer: ``intent`` when the message asks how the customer's own
     case works and names no order; None otherwise."""
-    if intent not in TASK_INTENTS or any(entity.get("entity") in ORDER_ENTITIES for entity in entities):
+    if intent not in TASK_INTENTS or names_an_order(entities):
         return None
     return intent if asks_about_own_case(text) else None
 

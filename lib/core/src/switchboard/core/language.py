@@ -56,7 +56,7 @@ class Detection:
 
 def detect(text: str, hint: str = "") -> Detection:
     """Read the language of ``text``; the hint (a BCP 47 tag such as ``zh-CN``) decides text without words."""
-    folded = _fold_full_width(text)
+    folded = fold_full_width(text)
     cjk = len(_CJK_CHAR.findall(folded))
     latin = len(_LATIN_WORD.findall(folded))
     if cjk == 0 and latin == 0:
@@ -93,8 +93,9 @@ def from_wire(value: int) -> str:
     return _FROM_WIRE.get(value, "")
 
 
-def _fold_full_width(text: str) -> str:
-    """Full-width ASCII (U+FF01-U+FF5E, typed with a Chinese input method) as its ASCII letter."""
+def fold_full_width(text: str) -> str:
+    """Full-width ASCII (U+FF01-U+FF5E, typed with a Chinese input method) as its ASCII letter, one character
+    for one, so offsets into the text stay valid."""
     return text.translate(_FULL_WIDTH)
 
 

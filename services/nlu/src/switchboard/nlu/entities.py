@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from switchboard.core.language import fold_full_width
 from switchboard.nlu.dates import find_dates
-from switchboard.nlu.tokens import fold_width, normalise
+from switchboard.nlu.tokens import normalise
 from switchboard.nlu.trainingdata import TrainingData
 
 # Entities these rules own; annotated examples of them train nothing, every other annotated entity
@@ -77,7 +78,7 @@ class RuleExtractor:
     def extract(self, text: str, today: date) -> list[Found]:
         # Full-width letters and digits, typed with a Chinese input method ("SB1005" or "尾号3721" typed
         # full-width), are matched and given as their ASCII forms; folding keeps every offset.
-        text = fold_width(text)
+        text = fold_full_width(text)
         found: list[Found] = []
         for entity, pattern in self._regexes:
             for match in pattern.finditer(text):

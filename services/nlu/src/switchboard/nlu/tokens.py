@@ -16,18 +16,13 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width) and lower case, character by character so offsets stay valid."""
-    return "".join(_fold(char).lower() for char in text)
-
-
-def fold_width(text: str) -> str:
-    """NFKC character by character, case kept: full-width "SB1005" reads as ASCII at the same offsets."""
     return "".join(_fold(char) for char in text)
 
 
 @lru_cache(maxsize=65536)
 def _fold(char: str) -> str:
-    folded = unicodedata.normalize("NFKC", char)
-    return folded if len(folded) == 1 and len(folded.lower()) == 1 else char
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return folded if len(folded) == 1 else char
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:

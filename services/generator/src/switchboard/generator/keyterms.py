@@ -56,10 +56,12 @@ def matched_terms(question: str, term_sets: Sequence[TermSet]) -> dict[str, tupl
     """For each passage source, its terms that stand in the question and are not inside a longer match."""
     text = fold(question)
     spans: list[tuple[int, int, str, str]] = []
+    clauses = [(clause.start(), clause.end()) for clause in _CLAUSE.finditer(text)]
     for term_set in term_sets:
         for term in term_set.terms:
             if ALL_OF in term:
-                spans.extend((start, end, term_set.source, term) for start, end in _all_of(term, text))
+                found = _all_of(term, text, clauses)
+                spans.extend((start, end, term_set.source, term) for start, end in found)
             else:
                 found = _pattern(term).finditer(text)
                 spans.extend((match.start(), match.end(), term_set.source, term) for match in found)
@@ -75,12 +77,13 @@ def matched_terms(question: str, term_sets: Sequence[TermSet]) -> dict[str, tupl
     return {source: tuple(sorted(terms)) for source, terms in kept.items()}
 
 
-def _all_of(term: str, text: str) -> list[tuple[int, int]]:
-    """The clauses of ``text`` holding every word of a "+" term, as the span from its first word to its last."""
+def _all_of(term: str, text: str, clauses: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ``clauses`` (start, end) of ``text`` holding every word of a "+" term, as the span from its first
+    word to its last."""
     words = [word.strip() for word in term.split(ALL_OF) if word.strip()]
     spans = []
-    for clause in _CLAUSE.finditer(text):
-        found = [_pattern(word).search(text, clause.start(), clause.end()) for word in words]
+    for start, end in clauses:
+        found = [_pattern(word).search(text, start, end) for word in words]
         if words and all(found):
             spans.append((min(m.start() for m in found), max(m.end() for m in found)))
     return spans

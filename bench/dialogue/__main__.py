@@ -53,11 +53,9 @@ def baseline_model(cache_dir: Path) -> Path:
     """The bare baseline: the same assistant trained with Rasa's NLU on the tenant's NLU data."""
     from rasa.model_training import train
 
-    nlu_data = TENANT / "nlu" / "nlu.yml"
+    nlu_data = TENANT / "data" / "nlu.yml"
     digest = hashlib.sha256(
-        (
-            assistant_digest(TENANT / "assistant") + (HERE / "baseline_config.yml").read_text() + nlu_data.read_text()
-        ).encode()
+        (assistant_digest(TENANT) + (HERE / "baseline_config.yml").read_text() + nlu_data.read_text()).encode()
     ).hexdigest()[:20]
     target = cache_dir / f"baseline-{digest}.tar.gz"
     if target.exists():
@@ -66,9 +64,9 @@ def baseline_model(cache_dir: Path) -> Path:
     os.environ["RASA_CACHE_DIRECTORY"] = str(cache_dir / "rasa-cache")
     with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
         result = train(
-            domain=str(TENANT / "assistant" / "domain.yml"),
+            domain=str(TENANT / "domain.yml"),
             config=str(HERE / "baseline_config.yml"),
-            training_files=[str(TENANT / "assistant" / "data"), str(nlu_data)],
+            training_files=[str(TENANT / "data")],
             output=scratch,
             fixed_model_name="baseline",
         )
@@ -155,14 +153,14 @@ async def run(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     quiet_rasa(own_logging=False)
     load_before = os.getloadavg()[0]
     cache_dir = ROOT / ".run" / "models"
-    model = ensure_model(TENANT / "assistant", cache_dir)
+    model = ensure_model(TENANT, cache_dir)
     bare_model = baseline_model(cache_dir)
     database_name = f"bench_dialogue_{uuid.uuid4().hex[:8]}"
     client = MongoClient(args.mongo_uri, serverSelectionTimeoutMS=3000)
     try:
         database = client[database_name]
         shop = Shop(database, "demo", "Asia/Shanghai")
-        shop.seed(load_shop_data(TENANT / "data"))
+        shop.seed(load_shop_data(TENANT / "actions" / "data"))
         actions = InProcessActionEndpoint(build_actions(shop), timeout_s=5.0)
         store = ConversationTrackerStore(None, database)
         store.ensure_indexes()

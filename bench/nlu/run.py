@@ -74,7 +74,7 @@ assistant_id: switchboard-bench
 
 
 def build_splits(args: argparse.Namespace) -> tuple[list[Split], object]:
-    items, demo_data = demo_items(ROOT / "tenants" / "demo" / "nlu" / "nlu.yml")
+    items, demo_data = demo_items(ROOT / "tenants" / "demo" / "data" / "nlu.yml")
     train, test = stratified_split(items, 0.2, args.seed)
     wanted = set(args.datasets.split(","))
     splits = [Split("demo", "mixed", train, test)] if "demo" in wanted else []

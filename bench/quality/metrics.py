@@ -50,7 +50,7 @@ def allowed_numbers(root: Path, tenant: str = "demo") -> set[str]:
     texts = [
         path.read_text(encoding="utf-8") for path in sorted((root / "tenants" / tenant / "knowledge").glob("*.md"))
     ]
-    domain = yaml.safe_load((root / "tenants" / tenant / "assistant" / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((root / "tenants" / tenant / "domain.yml").read_text(encoding="utf-8"))
     for variants in (domain.get("responses") or {}).values():
         texts += [variant.get("text", "") for variant in variants]
     return set().union(*(scoring.numbers(text) for text in texts))

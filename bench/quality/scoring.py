@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 # Marker phrases of each final state, per language, as the demo tenant's templates and the handoff
-# service word them (tenants/demo/assistant/domain.yml, services/handoff, services/generator/style.py).
+# service word them (tenants/demo/domain.yml, services/handoff, services/generator/style.py).
 OUTCOME_MARKERS: dict[str, dict[str, tuple[str, ...]]] = {
     "return_registered": {"zh": ("创建退货申请",), "en": ("opened return",)},
     "damaged_return_registered": {"zh": ("质量问题退货申请",), "en": ("opened quality return",)},

@@ -17,7 +17,7 @@ import pytest
 REST_KEY = "demo-rest-api-key"  # tenants/demo/channels.yaml
 # Every number the demo knowledge base and tenant files state; an answer may state no other.
 KB_NUMBERS_GLOB = ("tenants/demo/knowledge/*.md", "tenants/demo/tenant.yaml")
-# The order form's first question (tenants/demo/assistant/domain.yml), which a policy question must never get.
+# The order form's first question (tenants/demo/domain.yml), which a policy question must never get.
 ORDER_FORM_PROMPTS = ("请提供您的订单号", "What is your order number")
 
 

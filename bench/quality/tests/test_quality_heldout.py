@@ -53,7 +53,7 @@ def canonical(text: str) -> str:
 
 def training_examples() -> set[str]:
     """Every line of the tenants' NLU and dialogue training files, as a list entry or a value."""
-    files = sorted(REPO.glob("tenants/*/nlu/*.yml")) + sorted(REPO.glob("tenants/*/assistant/data/*.yml"))
+    files = sorted(REPO.glob("tenants/*/data/**/*.yml")) + sorted(REPO.glob("tenants/*/calibration.yml"))
     assert files, "no training data found"
     examples = set()
     for path in files:

@@ -23,7 +23,7 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
 @pytest.fixture(scope="session")
 def assistant_dir() -> Path:
-    return repo_root() / "tenants" / "demo" / "assistant"
+    return repo_root() / "tenants" / "demo"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +43,7 @@ def shop(database: object) -> Shop:
     tenant = load_tenant(repo_root() / "tenants" / "demo" / "tenant.yaml")
     database.tenants.replace_one({"_id": tenant.id}, tenant.document(), upsert=True)
     shop = Shop(database, tenant.id, tenant.timezone)
-    shop.seed(load_shop_data(repo_root() / "tenants" / "demo" / "data"))
+    shop.seed(load_shop_data(repo_root() / "tenants" / "demo" / "actions" / "data"))
     return shop
 
 

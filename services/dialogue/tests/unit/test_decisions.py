@@ -17,7 +17,7 @@ from switchboard.dialogue.testing import understood
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(Path(repo_root()) / "tenants" / "demo" / "assistant" / "domain.yml"))
+    return Domain.load(str(Path(repo_root()) / "tenants" / "demo" / "domain.yml"))
 
 
 def tracker_with(domain: Domain, *events) -> DialogueStateTracker:

@@ -14,8 +14,8 @@ from switchboard.dialogue.model import assistant_digest, ensure_model, model_pat
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    target = tmp_path / "assistant"
-    shutil.copytree(repo_root() / "tenants" / "demo" / "assistant", target)
+    target = tmp_path / "demo"
+    shutil.copytree(repo_root() / "tenants" / "demo", target, ignore=shutil.ignore_patterns("knowledge"))
     return target
 
 
@@ -23,6 +23,8 @@ def test_digest_is_stable_and_follows_every_file(project: Path) -> None:
     first = assistant_digest(project)
     assert assistant_digest(project) == first
     (project / "notes.txt").write_text("not part of the project")
+    agents = project / "agents.yaml"
+    agents.write_text(agents.read_text() + "\n# not a training input\n", encoding="utf-8")
     assert assistant_digest(project) == first
     rules = project / "data" / "rules.yml"
     rules.write_text(rules.read_text() + "\n# 改了一行\n", encoding="utf-8")

@@ -11,7 +11,7 @@ TODAY = date(2026, 6, 18)
 
 
 def orders() -> dict[str, Order]:
-    data = load_shop_data(repo_root() / "tenants" / "demo" / "data")
+    data = load_shop_data(repo_root() / "tenants" / "demo" / "actions" / "data")
     return {seed.order_id: Order.from_document(seed.document("demo", TODAY)) for seed in data.orders}
 
 
@@ -58,7 +58,7 @@ def test_eligibility_is_known_from_the_order_alone() -> None:
 
 
 def test_policies_cover_the_shop_rules() -> None:
-    policies = {p.id: p for p in load_shop_data(repo_root() / "tenants" / "demo" / "data").policies}
+    policies = {p.id: p for p in load_shop_data(repo_root() / "tenants" / "demo" / "actions" / "data").policies}
     assert {
         "returns",
         "refunds",

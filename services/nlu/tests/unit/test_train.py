@@ -38,14 +38,14 @@ def test_a_model_trained_on_older_data_is_retrained_at_start_and_a_current_one_i
     from switchboard.nlu.registry import ModelRegistry
 
     tenants = tmp_path / "tenants"
-    shutil.copytree(tenants_dir / "demo", tenants / "demo", ignore=shutil.ignore_patterns("assistant", "knowledge"))
+    shutil.copytree(tenants_dir / "demo", tenants / "demo", ignore=shutil.ignore_patterns("actions", "knowledge"))
     store = ModelStore(tmp_path / "models")
     options = TrainOptions(encoder="none")
     ModelRegistry(store, tenants, options).ensure_trained(["demo"])
     [first] = store.versions("demo")
     ModelRegistry(store, tenants, options).ensure_trained(["demo"])
     assert store.versions("demo") == [first]  # same data: the stored version serves
-    nlu = tenants / "demo" / "nlu" / "nlu.yml"
+    nlu = tenants / "demo" / "data" / "nlu.yml"
     text = nlu.read_text(encoding="utf-8")
     nlu.write_text(text.replace("    - 你好\n", "    - 你好\n    - 哈喽哈喽呀\n", 1), encoding="utf-8")
     registry = ModelRegistry(store, tenants, options)

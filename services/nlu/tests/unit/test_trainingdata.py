@@ -23,7 +23,7 @@ def test_annotations_become_spans_in_the_plain_text() -> None:
 
 
 def test_the_demo_file_loads_with_every_intent_and_both_languages(tenants_dir: Path) -> None:
-    data = trainingdata.load(tenants_dir / "demo" / "nlu" / "nlu.yml")
+    data = trainingdata.load(tenants_dir / "demo" / "data")
     assert len(data.intents) == 18 and "nlu_fallback" not in data.intents
     for intent in data.intents:
         texts = [e.text for e in data.examples if e.intent == intent]

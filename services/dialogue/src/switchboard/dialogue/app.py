@@ -37,11 +37,11 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
     quiet_rasa(own_logging=True)
     tenant_dir = Path(settings.assistant.tenant_dir)
     tenant = load_tenant(tenant_dir / "tenant.yaml")
-    model = await asyncio.to_thread(ensure_model, tenant_dir / "assistant", Path(settings.assistant.cache_dir))
+    model = await asyncio.to_thread(ensure_model, tenant_dir, Path(settings.assistant.cache_dir))
     database = runtime.database()
     shop = Shop(database, tenant.id, tenant.timezone)
     if settings.assistant.seed_demo_data:
-        count = await asyncio.to_thread(shop.seed, load_shop_data(tenant_dir / "data"))
+        count = await asyncio.to_thread(shop.seed, load_shop_data(tenant_dir / "actions" / "data"))
         log.info("dialogue.demo_data.loaded", tenant_id=tenant.id, orders=count)
     turn = settings.turn
     # The window is sized from the model's policies when the assistant loads.

@@ -1,7 +1,9 @@
 """Trains the assistant's dialogue model (``rasa train core``) and caches it by the data's hash.
 
-The cache key is a SHA-256 over every file of the assistant project (names and bytes) and the Rasa
-version, so an unchanged project reuses its model and any edit retrains. Models live outside git
+A tenant folder is a Rasa 3 project: ``config.yml``, ``domain.yml`` (or a ``domain/`` folder) and
+``data/``. The cache key is a SHA-256 over those files (names and bytes) and the Rasa version, so an
+unchanged project reuses its model and any edit of them retrains; the tenant's other files (knowledge
+base, channels, agents) never do. Models live outside git
 (``DIALOGUE_ASSISTANT__CACHE_DIR``, by default ``.run/models``). Training is deterministic (rule and
 memoization policies, no random initialisation) and takes seconds; its steps show on a progress bar.
 """
@@ -23,13 +25,29 @@ from switchboard.dialogue.errors import DialoguePermanentError
 log = get_logger(__name__)
 
 PROJECT_SUFFIXES = (".yml", ".yaml")
+# What Rasa trains the dialogue model from, relative to the project folder.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "domain", "data")
+
+
+def domain_path(assistant_dir: Path) -> Path:
+    """``domain/`` when the project splits its domain into files, else ``domain.yml``."""
+    folder = assistant_dir / "domain"
+    return folder if folder.is_dir() else assistant_dir / "domain.yml"
+
+
+def _training_files(assistant_dir: Path) -> list[Path]:
+    found: list[Path] = []
+    for name in TRAINING_INPUTS:
+        path = assistant_dir / name
+        found.extend([path] if path.is_file() else (p for p in path.rglob("*") if p.is_file()))
+    return sorted(found)
 
 
 def assistant_digest(assistant_dir: Path) -> str:
-    """Hash of the assistant project and the Rasa version; any change gives a new model."""
+    """Hash of the project's training inputs and the Rasa version; any change of them gives a new model."""
     digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
-    for path in sorted(assistant_dir.rglob("*")):
-        if path.is_file() and path.suffix in PROJECT_SUFFIXES:
+    for path in _training_files(assistant_dir):
+        if path.suffix in PROJECT_SUFFIXES:
             digest.update(path.relative_to(assistant_dir).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -41,11 +59,9 @@ def model_path(assistant_dir: Path, cache_dir: Path) -> Path:
 
 def ensure_model(assistant_dir: Path, cache_dir: Path, *, show_progress: bool = True) -> Path:
     """The cached model of this project, trained first when there is none."""
-    for required in ("domain.yml", "config.yml", "data"):
-        if not (assistant_dir / required).exists():
-            raise DialoguePermanentError(
-                f"assistant project {assistant_dir} lacks {required}; set DIALOGUE_ASSISTANT__TENANT_DIR"
-            )
+    for required in (domain_path(assistant_dir), assistant_dir / "config.yml", assistant_dir / "data"):
+        if not required.exists():
+            raise DialoguePermanentError(f"the Rasa project {assistant_dir} lacks {required.name}")
     # Rasa's training cache (also touched when a model loads) goes next to the models, never into
     # the working directory.
     os.environ["RASA_CACHE_DIRECTORY"] = str(cache_dir / "rasa-cache")
@@ -62,7 +78,7 @@ def ensure_model(assistant_dir: Path, cache_dir: Path, *, show_progress: bool = 
         progress.set_postfix_str("training core policies")
         with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
             trained = train_core(
-                domain=str(assistant_dir / "domain.yml"),
+                domain=str(domain_path(assistant_dir)),
                 config=str(assistant_dir / "config.yml"),
                 stories=str(assistant_dir / "data"),
                 output=scratch,

@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     tenant = load_tenant(tenant_dir / "tenant.yaml")
     with MongoClient(args.mongo_uri, serverSelectionTimeoutMS=3000) as client:
         shop = Shop(client[args.database], tenant.id, tenant.timezone)
-        count = shop.seed(load_shop_data(tenant_dir / "data"))
+        count = shop.seed(load_shop_data(tenant_dir / "actions" / "data"))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log.info("loaded %d demo orders of tenant %s into %s", count, tenant.id, args.database)
 

@@ -148,7 +148,7 @@ def tenants_copy(repo: Path, target: Path, *, extra_tenant: str = "") -> Path:
     shutil.copytree(
         repo / "tenants" / "demo",
         target / "demo",
-        ignore=shutil.ignore_patterns("assistant", "knowledge", "nlu", "data"),
+        ignore=shutil.ignore_patterns("actions", "knowledge", "data"),
     )
     if extra_tenant:
         other = target / extra_tenant

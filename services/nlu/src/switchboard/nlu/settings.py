@@ -15,7 +15,9 @@ class Settings(ServiceSettings, env_prefix="NLU_", env_nested_delimiter="__", ex
 
     http: HttpSettings = HttpSettings(port=8082)
     grpc: GrpcSettings = GrpcSettings(port=50051)
-    tenants_dir: Path = Field(Path("tenants"), description="tenant folders; <id>/nlu/nlu.yml is the training data")
+    tenants_dir: Path = Field(
+        Path("tenants"), description="tenant folders; the nlu: sections under <id>/data/ are the training data"
+    )
     models_dir: Path = Field(Path(".run/models/nlu"), description="versioned models, outside version control")
     default_tenant: str = Field("demo", description="tenant of /model/parse requests that name none")
     train_at_start: list[str] = Field(["demo"], description="tenants trained at start when they have no model yet")

@@ -1,4 +1,5 @@
-"""Where a tenant's NLU data lives: ``tenants/<id>/nlu/nlu.yml`` (Rasa format), ``calibration.yml``, ``tenant.yaml``."""
+"""Where a tenant's NLU data lives: the Rasa project's ``tenants/<id>/data/`` (``nlu:`` sections of its
+YAML files), our ``tenants/<id>/calibration.yml`` and ``tenant.yaml``."""
 
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ class TenantNluData:
 def load_tenant_nlu(tenants_dir: Path, tenant: str) -> TenantNluData:
     """The tenant's training data, out-of-scope calibration texts and time zone."""
     folder = tenants_dir / check_tenant(tenant)
-    nlu_file = folder / "nlu" / "nlu.yml"
-    if not nlu_file.is_file():
-        raise UnknownTenantError(f"tenant {tenant!r} has no NLU data ({nlu_file} is missing)")
-    data = trainingdata.load(nlu_file)
+    data_dir = folder / "data"
+    if not data_dir.is_dir():
+        raise UnknownTenantError(f"tenant {tenant!r} has no NLU data ({data_dir} is missing)")
+    data = trainingdata.load(data_dir)
+    if not data.examples:
+        raise UnknownTenantError(f"tenant {tenant!r} has no NLU data (no nlu: examples under {data_dir})")
     out_of_scope: list[str] = []
-    calibration_file = folder / "nlu" / "calibration.yml"
+    calibration_file = folder / "calibration.yml"
     if calibration_file.is_file():
         try:
             document = yaml.safe_load(calibration_file.read_text(encoding="utf-8")) or {}

@@ -123,8 +123,9 @@ def parse(document: dict) -> TrainingData:
 
 
 def load(path: Path) -> TrainingData:
-    """Reads a Rasa ``nlu.yml`` file (or every ``*.yml`` of a folder, as Rasa does)."""
-    files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    """Reads a Rasa ``nlu.yml`` file, or every YAML file under a folder (Rasa's ``data/``: files without an
+    ``nlu`` key, stories and rules, add nothing)."""
+    files = sorted(f for f in path.rglob("*") if f.suffix in (".yml", ".yaml")) if path.is_dir() else [path]
     merged: dict = {"nlu": []}
     for file in files:
         try:

@@ -23,11 +23,19 @@ LINT_COMMANDS = (("check", "."), ("format", "--check", "."))
 
 # Which tests run in which environment. The dialogue environment also runs the shared unit and
 # contract tests, because the shared package must work on its pydantic 1 / protobuf 4 pins too.
+def _tenant_tests(environment: str) -> list[str]:
+    """A tenant's own tests: ``tenants/<id>/tests/<environment>/`` runs in that environment."""
+    folders = sorted(paths.REPO_ROOT.glob(f"tenants/*/tests/{environment}"))
+    return [folder.relative_to(paths.REPO_ROOT).as_posix() for folder in folders]
+
+
 TEST_SUITES = {
     "services": ["tests", "lib/core/tests", "tools/devstack/tests"]
     + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")]
-    + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests", "bench/quality/tests"],
-    "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract", "bench/dialogue/tests"],
+    + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests", "bench/quality/tests"]
+    + _tenant_tests("services"),
+    "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract", "bench/dialogue/tests"]
+    + _tenant_tests("dialogue"),
 }
 
 

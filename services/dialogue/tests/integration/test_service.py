@@ -32,7 +32,7 @@ async def service(kafka_settings, mongo_settings, private_topic, trained_model):
         mongo=mongo_settings,
         http=HttpSettings(port=0),
         assistant=AssistantSettings(
-            tenant_dir=str(repo_root() / "tenants" / "demo"), cache_dir=str(trained_model.parent)
+            tenants_dir=str(repo_root() / "tenants"), cache_dir=str(trained_model.parent)
         ),
     )
     runtime = ServiceRuntime("dialogue", settings)

@@ -1,4 +1,4 @@
-"""Composition root of the dialogue service: the demo assistant on Kafka, its tracker in MongoDB."""
+"""Composition root of the dialogue service: every tenant's assistant on Kafka, trackers in MongoDB."""
 
 from __future__ import annotations
 
@@ -11,65 +11,76 @@ from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.tenants import load_tenant
 from switchboard.core.topics import ConversationTopics
-from switchboard.dialogue.action_runner import InProcessActionEndpoint
-from switchboard.dialogue.actions import build_actions
-from switchboard.dialogue.assistant import Assistant, quiet_rasa
+from switchboard.dialogue.assistant import quiet_rasa
 from switchboard.dialogue.decisions import DECIDED, DecisionSettings
-from switchboard.dialogue.model import ensure_model
 from switchboard.dialogue.settings import Settings
 from switchboard.dialogue.shop import Shop, load_shop_data
-from switchboard.dialogue.tracker_store import ConversationTrackerStore
+from switchboard.dialogue.tenant_assistants import AssistantLimits, TenantAssistants
 
 log = get_logger(__name__)
+
+ALL_TENANTS = "*"
 
 
 @dataclass(frozen=True, slots=True)
 class DialogueParts:
-    """What ``build`` wired into the runtime: the loaded assistant."""
+    """What ``build`` wired into the runtime: the tenants' assistants."""
 
-    assistant: Assistant
+    assistants: TenantAssistants
+
+
+def _seed_shop_data(database: object, tenants_dir: Path, tenant_ids: list[str]) -> None:
+    for tenant_id in tenant_ids:
+        data_dir = tenants_dir / tenant_id / "actions" / "data"
+        if not (data_dir / "orders.yaml").is_file():
+            continue
+        tenant = load_tenant(tenants_dir / tenant_id / "tenant.yaml")
+        count = Shop(database, tenant.id, tenant.timezone).seed(load_shop_data(data_dir))
+        log.info("dialogue.demo_data.loaded", tenant_id=tenant.id, orders=count)
 
 
 async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> DialogueParts:
-    """Trains or loads the model, seeds the demo data, and wires the consumers of ``topics`` (the declared ones
-    unless given)."""
+    """Seeds the demo data, loads the preloaded tenants and wires the consumers of ``topics`` (the declared
+    ones unless given); every other tenant loads on its first message."""
     topics = topics or ConversationTopics()
     quiet_rasa(own_logging=True)
-    tenant_dir = Path(settings.assistant.tenant_dir)
-    tenant = load_tenant(tenant_dir / "tenant.yaml")
-    model = await asyncio.to_thread(ensure_model, tenant_dir, Path(settings.assistant.cache_dir))
+    config = settings.assistant
+    tenants_dir = Path(config.tenants_dir)
     database = runtime.database()
-    shop = Shop(database, tenant.id, tenant.timezone)
-    if settings.assistant.seed_demo_data:
-        count = await asyncio.to_thread(shop.seed, load_shop_data(tenant_dir / "actions" / "data"))
-        log.info("dialogue.demo_data.loaded", tenant_id=tenant.id, orders=count)
     turn = settings.turn
-    # The window is sized from the model's policies when the assistant loads.
-    store = ConversationTrackerStore(
-        None, database, turns_kept=turn.turns_kept, kept_conversations=turn.kept_conversations
+    assistants = TenantAssistants(
+        tenants_dir,
+        database,
+        AssistantLimits(
+            cache_dir=Path(config.cache_dir),
+            max_loaded=config.max_loaded,
+            action_timeout_s=turn.action_timeout_s,
+            turns_kept=turn.turns_kept,
+            kept_conversations=turn.kept_conversations,
+            decisions=DecisionSettings(history_turns=turn.history_turns, generate_deadline_ms=turn.generate_deadline_ms),
+        ),
     )
-    await asyncio.to_thread(store.ensure_indexes)
-    actions = InProcessActionEndpoint(build_actions(shop), timeout_s=turn.action_timeout_s)
-    assistant = await asyncio.to_thread(
-        Assistant.load,
-        model,
-        store,
-        actions,
-        DecisionSettings(history_turns=turn.history_turns, generate_deadline_ms=turn.generate_deadline_ms),
-    )
-    log.info("dialogue.assistant.loaded", tenant_id=tenant.id, model=model.name)
+    known = assistants.known()
+    log.info("dialogue.tenants.found", tenants=known)
+    if config.seed_demo_data:
+        await asyncio.to_thread(_seed_shop_data, database, tenants_dir, known)
+    for tenant_id in known if ALL_TENANTS in config.preload else config.preload:
+        await assistants.get(tenant_id)
 
     async def on_understood(event: MessageUnderstood) -> None:
-        if event.envelope.tenant_id != tenant.id:
-            log.warning("dialogue.tenant.unknown", tenant_id=event.envelope.tenant_id)
-            return
+        assistant = await assistants.get(event.envelope.tenant_id)
         for output in await assistant.handle(event):
             await runtime.publish(topics.decided if output.kind == DECIDED else topics.outbound, output.message)
 
     async def on_handoff(event: HandoffEvent) -> None:
-        if event.envelope.tenant_id == tenant.id and await assistant.handle_handoff(event):
+        assistant = await assistants.get(event.envelope.tenant_id)
+        if await assistant.handle_handoff(event):
             log.info("dialogue.conversation.resumed")
 
+    async def watch() -> None:
+        await assistants.watch(config.reload_interval_s)
+
+    runtime.background(watch)
     runtime.consume(topics.understood, on_understood)
     runtime.consume(topics.handoff, on_handoff)
-    return DialogueParts(assistant)
+    return DialogueParts(assistants)

@@ -8,12 +8,19 @@ from switchboard.core.settings import HttpSettings, ServiceSettings
 
 
 class AssistantSettings(BaseModel):
-    """Which Rasa project the service runs, for which tenant, and where its model is cached."""
+    """Where the tenants' Rasa projects are, where their models are cached, how many stay loaded."""
 
-    tenant_dir: str = Field("tenants/demo", description="the tenant folder: tenant.yaml, assistant/, data/")
-    cache_dir: str = Field(".run/models", description="trained models, keyed by a hash of the assistant project")
+    tenants_dir: str = Field("tenants", description="tenant folders: each a Rasa project with tenant.yaml")
+    cache_dir: str = Field(
+        ".run/models", description="trained models, keyed by a hash of each project (share it between replicas)"
+    )
+    max_loaded: int = Field(8, ge=1, description="tenants whose assistant stays in memory (least recently used go)")
+    reload_interval_s: float = Field(5.0, gt=0, description="how often loaded tenants are checked for changed files")
+    preload: list[str] = Field(
+        default_factory=list, description="tenants trained and loaded at start ('*': every tenant found)"
+    )
     seed_demo_data: bool = Field(
-        True, description="load <tenant_dir>/data (orders, policies) into the database at start"
+        True, description="load each tenant's actions/data (orders, policies) into the database at start"
     )
 
 

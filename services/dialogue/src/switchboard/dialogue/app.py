@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
 from switchboard.core.contracts import HandoffEvent, MessageUnderstood
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.tenants import load_tenant
 from switchboard.core.topics import ConversationTopics
 from switchboard.dialogue.assistant import quiet_rasa
 from switchboard.dialogue.decisions import DECIDED, DecisionSettings
 from switchboard.dialogue.settings import Settings
-from switchboard.dialogue.shop import Shop, load_shop_data
 from switchboard.dialogue.tenant_assistants import AssistantLimits, TenantAssistants
 
 log = get_logger(__name__)
@@ -29,25 +26,17 @@ class DialogueParts:
     assistants: TenantAssistants
 
 
-def _seed_shop_data(database: object, tenants_dir: Path, tenant_ids: list[str]) -> None:
-    for tenant_id in tenant_ids:
-        data_dir = tenants_dir / tenant_id / "actions" / "data"
-        if not (data_dir / "orders.yaml").is_file():
-            continue
-        tenant = load_tenant(tenants_dir / tenant_id / "tenant.yaml")
-        count = Shop(database, tenant.id, tenant.timezone).seed(load_shop_data(data_dir))
-        log.info("dialogue.demo_data.loaded", tenant_id=tenant.id, orders=count)
-
-
 async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> DialogueParts:
-    """Seeds the demo data, loads the preloaded tenants and wires the consumers of ``topics`` (the declared
-    ones unless given); every other tenant loads on its first message."""
+    """Loads the preloaded tenants and wires the consumers of ``topics`` (the declared ones unless given);
+    every other tenant loads on its first message. A tenant's own records (the demo shop's orders) belong
+    to its action server, which seeds them."""
     topics = topics or ConversationTopics()
     quiet_rasa(own_logging=True)
     config = settings.assistant
     tenants_dir = Path(config.tenants_dir)
     database = runtime.database()
     turn = settings.turn
+    decisions = DecisionSettings(history_turns=turn.history_turns, generate_deadline_ms=turn.generate_deadline_ms)
     assistants = TenantAssistants(
         tenants_dir,
         database,
@@ -57,13 +46,11 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
             action_timeout_s=turn.action_timeout_s,
             turns_kept=turn.turns_kept,
             kept_conversations=turn.kept_conversations,
-            decisions=DecisionSettings(history_turns=turn.history_turns, generate_deadline_ms=turn.generate_deadline_ms),
+            decisions=decisions,
         ),
     )
     known = assistants.known()
     log.info("dialogue.tenants.found", tenants=known)
-    if config.seed_demo_data:
-        await asyncio.to_thread(_seed_shop_data, database, tenants_dir, known)
     for tenant_id in known if ALL_TENANTS in config.preload else config.preload:
         await assistants.get(tenant_id)
 

@@ -53,8 +53,13 @@ def assistant_digest(assistant_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def model_version(assistant_dir: Path) -> str:
+    """The version name of the project's model: the start of its digest."""
+    return assistant_digest(assistant_dir)[:20]
+
+
 def model_path(assistant_dir: Path, cache_dir: Path) -> Path:
-    return cache_dir / f"dialogue-{assistant_digest(assistant_dir)[:20]}.tar.gz"
+    return cache_dir / f"dialogue-{model_version(assistant_dir)}.tar.gz"
 
 
 def ensure_model(assistant_dir: Path, cache_dir: Path, *, show_progress: bool = True) -> Path:

@@ -19,9 +19,6 @@ class AssistantSettings(BaseModel):
     preload: list[str] = Field(
         default_factory=list, description="tenants trained and loaded at start ('*': every tenant found)"
     )
-    seed_demo_data: bool = Field(
-        True, description="load each tenant's actions/data (orders, policies) into the database at start"
-    )
 
 
 class TurnSettings(BaseModel):

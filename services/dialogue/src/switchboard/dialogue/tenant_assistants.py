@@ -17,19 +17,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import Gauge, Histogram
 
 from switchboard.core.logs import get_logger
-from switchboard.core.tenants import TenantError, load_tenant
+from switchboard.core.tenants import TENANT_ID, TenantError, load_tenant
 from switchboard.dialogue.action_endpoints import tenant_action_endpoint
 from switchboard.dialogue.assistant import Assistant
 from switchboard.dialogue.decisions import DecisionSettings
 from switchboard.dialogue.errors import DialoguePermanentError
-from switchboard.dialogue.model import assistant_digest, ensure_model
+from switchboard.dialogue.model import ensure_model, model_version
 from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
 log = get_logger(__name__)
@@ -41,7 +41,7 @@ LOAD_SECONDS = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300),
 )
 TENANT_MEMORY = Gauge(
-    "switchboard_dialogue_tenant_memory_bytes", "Resident memory the tenant's assistant added when it loaded", ["tenant"]
+    "switchboard_dialogue_tenant_memory_bytes", "Resident memory the tenant's assistant added at load", ["tenant"]
 )
 LOADED = Gauge("switchboard_dialogue_tenants_loaded", "Tenants whose assistant is in memory")
 
@@ -55,7 +55,7 @@ class AssistantLimits:
     action_timeout_s: float = 2.0
     turns_kept: int = 20
     kept_conversations: int = 1024
-    decisions: DecisionSettings = DecisionSettings()
+    decisions: DecisionSettings = field(default_factory=DecisionSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ class TenantAssistants:
         for tenant_id, current in list(self._loaded.items()):
             project = self.tenants_dir / tenant_id
             try:
-                version = await asyncio.to_thread(assistant_digest, project)
+                version = await asyncio.to_thread(model_version, project)
             except OSError as error:
                 log.warning("dialogue.tenant.unreadable", tenant_id=tenant_id, error=str(error))
                 continue
@@ -191,10 +191,10 @@ class TenantAssistants:
         return loaded
 
     def _project(self, tenant_id: str) -> Path:
+        # The id comes from an event: only a well-formed id names a folder (never a path).
+        if not TENANT_ID.fullmatch(tenant_id):
+            raise DialoguePermanentError(f"tenant id {tenant_id!r} is not a tenant id")
         project = self.tenants_dir / tenant_id
-        # The id comes from an event: it must name a folder directly under tenants_dir, nothing else.
-        if not tenant_id or project.resolve().parent != self.tenants_dir.resolve():
-            raise DialoguePermanentError(f"tenant id {tenant_id!r} names no tenant folder")
         if not (project / TENANT_FILE).is_file():
             raise DialoguePermanentError(f"unknown tenant {tenant_id!r}: {project / TENANT_FILE} does not exist")
         return project

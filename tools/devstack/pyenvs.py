@@ -76,7 +76,7 @@ ENVIRONMENTS = {
     "services": PyEnv(
         "services",
         "3.11",
-        ("lib/core", "services/ingest", "services/nlu", "services/generator", "services/handoff"),
+        ("lib/core", "lib/cli", "services/ingest", "services/nlu", "services/generator", "services/handoff"),
         install_gb=7.0,
         wheels_gb=3.5,
     ),

@@ -30,7 +30,7 @@ def _tenant_tests(environment: str) -> list[str]:
 
 
 TEST_SUITES = {
-    "services": ["tests", "lib/core/tests", "tools/devstack/tests"]
+    "services": ["tests", "lib/core/tests", "lib/cli/tests", "tools/devstack/tests"]
     + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")]
     + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests", "bench/quality/tests"]
     + _tenant_tests("services"),

@@ -1,0 +1,5 @@
+"""``python -m switchboard.cli``: the one entry point."""
+
+from switchboard.cli.main import main
+
+raise SystemExit(main())

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 problems found (invalid tenant, failed story, bad rows), 2 u
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from switchboard.cli import paths
@@ -124,7 +125,8 @@ def _tenant_new(tenants_dir: Path, args: argparse.Namespace) -> int:
     except ScaffoldError as error:
         warn(str(error))
         return EXIT_USAGE
-    say(f"created {made.folder} ({len(made.files)} files)")
+    shown = os.path.relpath(made.folder) if made.folder.is_absolute() else str(made.folder)
+    say(f"created {shown} ({len(made.files)} files)")
     say(f"console login: admin / {made.admin_password}   (shown once; only its hash is stored in agents.yaml)")
     problems = [p for p in validate_tenant(made.folder) if p.is_error]
     for problem in problems:

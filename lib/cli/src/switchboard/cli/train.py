@@ -36,7 +36,11 @@ def _train_nlu(request: TrainRequest, tenant: str) -> str:
     # The NLU trainer reports on stderr and logs on stdout; its summary is kept for our output, the progress is ours.
     with contextlib.redirect_stderr(report), contextlib.redirect_stdout(io.StringIO()):
         code = train_nlu([*argv, "--encoder", request.encoder])
-    lines = [line for line in report.getvalue().splitlines() if line.startswith((f"{tenant}:", "cascade:"))]
+    lines = [
+        line.removeprefix(f"{tenant}: ")
+        for line in report.getvalue().splitlines()
+        if line.startswith((f"{tenant}:", "cascade:"))
+    ]
     if code != 0:
         raise RuntimeError(report.getvalue().strip() or f"exit {code}")
     return "; ".join(lines) or "trained"

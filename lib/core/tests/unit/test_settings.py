@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from switchboard.core.settings import (
     SecretStr,
@@ -82,3 +83,17 @@ def test_every_field_and_nested_field_is_a_known_variable(monkeypatch: pytest.Mo
     monkeypatch.setenv("DEMO_DRAIN_TIMEOUT_S", "7")
     monkeypatch.setenv("OTHER_KAFKA__BOOTSTRAP_SERVER", "another prefix is not ours")
     assert DemoSettings().drain_timeout_s == 7
+
+
+class _WithList(BaseModel):
+    names: list[str] = []
+
+
+class ListSettings(ServiceSettings, env_prefix="LISTED_", env_nested_delimiter="__", extra="forbid"):
+    listed: _WithList = _WithList()
+
+
+def test_a_nested_model_with_a_list_field_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On Python 3.10 list[str] passes isinstance(..., type) and broke the variable check.
+    monkeypatch.setenv("LISTED_LOG__LEVEL", "DEBUG")
+    assert ListSettings().listed.names == []

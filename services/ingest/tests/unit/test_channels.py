@@ -126,3 +126,40 @@ async def test_guarded_routes_answer_a_status_instead_of_crashing(error: Excepti
 
     response = await guarded(handler)(make_mocked_request("POST", "/x"))
     assert response.status == status
+
+
+def test_tenants_are_picked_up_at_runtime_and_a_broken_file_keeps_the_old_config(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    shutil.copytree(REPO / "tenants" / "demo", tmp_path / "demo", ignore=shutil.ignore_patterns("knowledge", "data"))
+    tenants = Tenants.load(tmp_path)
+    assert tenants.get("second") is None
+    shutil.copytree(tmp_path / "demo", tmp_path / "second")
+    tenant_file = tmp_path / "second" / "tenant.yaml"
+    tenant_file.write_text(tenant_file.read_text("utf-8").replace("id: demo", "id: second"), "utf-8")
+    second = tmp_path / "second" / "channels.yaml"
+    second.write_text(second.read_text("utf-8").replace("demo-rest-api-key", "second-rest-api-key"), "utf-8")
+    assert tenants.refresh() == ["second"]
+    assert tenants.by_rest_key("second-rest-api-key").tenant_id == "second"
+    demo = tmp_path / "demo" / "channels.yaml"
+    demo.write_text("web: [unclosed\n", "utf-8")
+    stat = demo.stat()
+    os.utime(demo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert tenants.refresh() == []
+    assert tenants.by_rest_key("demo-rest-api-key").tenant_id == "demo"  # the last good configuration serves
+    shutil.rmtree(tmp_path / "second")
+    tenants.refresh()
+    assert tenants.get("second") is None
+
+
+def test_a_broken_tenant_does_not_stop_the_others_at_start(tmp_path: Path) -> None:
+    import shutil
+
+    for tenant_id in ("demo", "broken"):
+        shutil.copytree(REPO / "tenants" / "demo", tmp_path / tenant_id, ignore=shutil.ignore_patterns("knowledge"))
+        tenant_file = tmp_path / tenant_id / "tenant.yaml"
+        tenant_file.write_text(tenant_file.read_text("utf-8").replace("id: demo", f"id: {tenant_id}"), "utf-8")
+    (tmp_path / "broken" / "channels.yaml").write_text("web: {rest_api_key: 1\n", "utf-8")
+    tenants = Tenants.load(tmp_path)
+    assert tenants.get("demo") is not None and tenants.get("broken") is None

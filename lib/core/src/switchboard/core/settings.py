@@ -172,7 +172,8 @@ def _field_types(model: type[BaseModel]) -> dict[str, Any]:
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
     """The model class inside ``annotation`` (itself, or the model of an optional), if any."""
     for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+        # ``list[str]`` passes isinstance(..., type) on Python 3.10 but is no class issubclass accepts.
+        if isinstance(candidate, type) and not typing.get_args(candidate) and issubclass(candidate, BaseModel):
             return candidate
     return None
 

@@ -51,7 +51,8 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
     )
     known = assistants.known()
     log.info("dialogue.tenants.found", tenants=known)
-    for tenant_id in known if ALL_TENANTS in config.preload else config.preload:
+    preload = [name.strip() for name in config.preload.split(",") if name.strip()]
+    for tenant_id in known if ALL_TENANTS in preload else preload:
         await assistants.get(tenant_id)
 
     async def on_understood(event: MessageUnderstood) -> None:

@@ -16,9 +16,9 @@ class AssistantSettings(BaseModel):
     )
     max_loaded: int = Field(8, ge=1, description="tenants whose assistant stays in memory (least recently used go)")
     reload_interval_s: float = Field(5.0, gt=0, description="how often loaded tenants are checked for changed files")
-    preload: list[str] = Field(
-        default_factory=list, description="tenants trained and loaded at start ('*': every tenant found)"
-    )
+    # A comma-separated string, not a list: the dialogue environment's pydantic 1 reads a nested list
+    # variable as a plain string.
+    preload: str = Field("", description="tenants trained and loaded at start, comma-separated ('*': all)")
 
 
 class TurnSettings(BaseModel):

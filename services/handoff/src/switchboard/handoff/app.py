@@ -9,7 +9,8 @@ from pathlib import Path
 
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
-from switchboard.core.tenants import load_tenants
+from switchboard.core.tenant_watch import TenantWatch
+from switchboard.core.tenants import TenantError, load_tenant
 from switchboard.core.topics import ConversationTopics
 from switchboard.handoff.agents import load_agents
 from switchboard.handoff.assist import Assist
@@ -33,8 +34,30 @@ class HandoffParts:
     floor: FloorStream
 
 
-def load_setups(tenants_dir: Path) -> dict[str, TenantSetup]:
-    return {t.id: TenantSetup(t, load_rules(tenants_dir / t.id / "handoff.yaml")) for t in load_tenants(tenants_dir)}
+TENANT_FILES = ("handoff.yaml", "agents.yaml")
+
+
+def reload_setups(watch: TenantWatch, setups: dict[str, TenantSetup], store: Handoffs) -> list[str]:
+    """Applies the tenants added, changed or removed since the last look to ``setups`` (in place: the service
+    reads the same dict) and seeds their agents; a tenant whose files no longer load keeps its setup."""
+    changes = watch.changes()
+    loaded = []
+    for tenant_id in changes.updated:
+        folder = watch.tenants_dir / tenant_id
+        try:
+            tenant = load_tenant(folder / "tenant.yaml")
+            setup = TenantSetup(tenant, load_rules(folder / "handoff.yaml"))
+            agents = load_agents(folder / "agents.yaml") if (folder / "agents.yaml").exists() else None
+        except Exception as error:  # noqa: BLE001 - any unreadable file: logged, the previous setup serves
+            log.error("handoff.tenant.invalid", tenant_id=tenant_id, error=str(error))
+            continue
+        setups[tenant_id] = setup
+        if agents is not None:
+            store.agents.seed(tenant_id, agents)
+        loaded.append(tenant_id)
+    for tenant_id in changes.removed:
+        setups.pop(tenant_id, None)
+    return loaded
 
 
 async def build(runtime: ServiceRuntime, settings: Settings, topics: ConversationTopics | None = None) -> HandoffParts:
@@ -42,16 +65,17 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
     console, the presence sweep and the floor stream."""
     topics = topics or ConversationTopics()
     tenants_dir = Path(settings.tenants_dir)
-    setups = load_setups(tenants_dir)
     database = runtime.database()
     store = Handoffs.of(database)
     transcript = Transcript(database["transcript"])
     await asyncio.to_thread(store.ensure_indexes)
     await asyncio.to_thread(transcript.ensure_indexes)
-    for tenant_id in setups:
-        agents_file = tenants_dir / tenant_id / "agents.yaml"
-        if agents_file.exists():
-            await asyncio.to_thread(store.agents.seed, tenant_id, load_agents(agents_file))
+    # The first look loads every tenant; one that does not load is logged and the others are served.
+    watch = TenantWatch(tenants_dir, TENANT_FILES)
+    setups: dict[str, TenantSetup] = {}
+    await asyncio.to_thread(reload_setups, watch, setups, store)
+    if not setups:
+        raise TenantError(f"no tenant under {tenants_dir.resolve()} loads: set HANDOFF_TENANTS_DIR")
     service = HandoffService(store=store, transcript=transcript, tenants=setups, publish=runtime.publish, topics=topics)
     runtime.consume(topics.decided, service.on_decided)
     runtime.consume(topics.inbound, service.on_inbound, group_id="switchboard-handoff-inbound")
@@ -71,5 +95,14 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
             await service.sweep(settings.console.presence_timeout_s)
 
     runtime.background(sweep_presence)
+
+    async def reload_tenants() -> None:
+        # A tenant added or changed at runtime is served without a restart.
+        while True:
+            await asyncio.sleep(settings.tenants_reload_s)
+            for tenant_id in await asyncio.to_thread(reload_setups, watch, setups, store):
+                log.info("handoff.tenant.loaded", tenant_id=tenant_id)
+
+    runtime.background(reload_tenants)
     log.info("handoff.tenants.loaded", tenants=",".join(setups))
     return HandoffParts(service, floor)

@@ -59,6 +59,7 @@ class Settings(ServiceSettings, env_prefix="HANDOFF_", env_nested_delimiter="__"
 
     http: HttpSettings = HttpSettings(port=8081)
     tenants_dir: str = Field("tenants", description="folder of tenants/<id>/{tenant,handoff,agents}.yaml")
+    tenants_reload_s: float = Field(5.0, gt=0, description="how often tenant files are checked for changes")
     console: ConsoleSettings = ConsoleSettings()
     assist: AssistSettings = AssistSettings()
     floor: FloorSettings = FloorSettings()

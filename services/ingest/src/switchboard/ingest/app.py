@@ -121,4 +121,13 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
     ]
     for reader in readers:
         runtime.background(reader.run)
+
+    async def reload_tenants() -> None:
+        # A tenant added or changed at runtime is served without a restart.
+        while True:
+            await asyncio.sleep(settings.tenants_reload_s)
+            for tenant_id in await asyncio.to_thread(context.tenants.refresh):
+                log.info("ingest.tenant.loaded", tenant_id=tenant_id)
+
+    runtime.background(reload_tenants)
     return IngestParts(context, http, readers)

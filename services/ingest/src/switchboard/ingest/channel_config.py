@@ -15,9 +15,14 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from switchboard.core.language import DEFAULT_LANGUAGE, Code
+from switchboard.core.logs import get_logger
+from switchboard.core.tenant_watch import TenantWatch
 from switchboard.core.tenants import TENANT_ID
 from switchboard.ingest.errors import ChannelConfigError
 
+log = get_logger(__name__)
+
+CHANNELS_FILE = "channels.yaml"
 _ENV_REF = re.compile(r"^env:([A-Z_][A-Z0-9_]*)$")
 
 
@@ -103,13 +108,38 @@ class Tenants:
 
     def __init__(self, configs: dict[str, ChannelConfig]) -> None:
         self._configs = configs
+        self.watch: TenantWatch | None = None
 
     @classmethod
     def load(cls, folder: Path) -> Tenants:
-        configs = {path.parent.name: load_channels(path) for path in sorted(folder.glob("*/channels.yaml"))}
-        if not configs:
-            raise ChannelConfigError(f"no */channels.yaml under {folder.resolve()}: set INGEST_TENANTS_DIR")
-        return cls(configs)
+        """Every tenant with a valid ``channels.yaml``; a broken one is logged and left out, so the others
+        are served (an error only when no tenant at all can be served)."""
+        tenants = cls({})
+        tenants.watch = TenantWatch(folder, (CHANNELS_FILE,), marker=CHANNELS_FILE)
+        tenants.refresh()
+        if not tenants._configs:
+            raise ChannelConfigError(f"no valid */channels.yaml under {folder.resolve()}: set INGEST_TENANTS_DIR")
+        return tenants
+
+    def refresh(self) -> list[str]:
+        """Loads the tenants whose ``channels.yaml`` appeared or changed since the last call and forgets removed
+        ones; returns the tenants loaded. A file that no longer loads keeps its previous configuration."""
+        if self.watch is None:
+            return []
+        changes = self.watch.changes()
+        loaded = []
+        for tenant_id in changes.updated:
+            path = self.watch.tenants_dir / tenant_id / CHANNELS_FILE
+            try:
+                self._configs[tenant_id] = load_channels(path)
+            except ChannelConfigError as error:
+                log.error("ingest.tenant.invalid", tenant_id=tenant_id, error=str(error))
+                continue
+            loaded.append(tenant_id)
+        for tenant_id in changes.removed:
+            self._configs.pop(tenant_id, None)
+            log.info("ingest.tenant.removed", tenant_id=tenant_id)
+        return loaded
 
     def get(self, tenant_id: str) -> ChannelConfig | None:
         if not TENANT_ID.match(tenant_id):

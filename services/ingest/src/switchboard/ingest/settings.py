@@ -30,6 +30,7 @@ class Settings(ServiceSettings, env_prefix="INGEST_", env_nested_delimiter="__",
 
     http: HttpSettings = HttpSettings(port=8080)
     tenants_dir: str = Field("tenants", description="folder of tenants/<id>/channels.yaml")
+    tenants_reload_s: float = Field(5.0, gt=0, description="how often channels.yaml files are checked for changes")
     public_base_url: str = Field(
         "http://127.0.0.1:8080",
         description="the URL customers' providers call (Twilio signs against it, not the proxied one)",

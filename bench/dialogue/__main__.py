@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -33,11 +34,11 @@ from typing import Any
 from pymongo import MongoClient
 
 from bench.dialogue.scenario import ORDER_SCRIPT, Mark, Step, Summary, long_conversation, markdown, turn_latency
+from switchboard.core.tenants import load_tenant
 from switchboard.dialogue.action_runner import InProcessActionEndpoint
-from switchboard.dialogue.actions import build_actions
+from switchboard.dialogue.actions import platform_actions
 from switchboard.dialogue.assistant import Assistant, parse_data_of, quiet_rasa
 from switchboard.dialogue.model import assistant_digest, ensure_model
-from switchboard.dialogue.shop import Shop, load_shop_data
 from switchboard.dialogue.testing import understood
 from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
@@ -47,6 +48,25 @@ HERE = Path(__file__).resolve().parent
 # The first message on its own (it does first-turn-only work), then five turns early, at 50 and at 200.
 MARKS = (Mark.first(), Mark.around(1), Mark.around(50), Mark.around(200))
 REFERENCE = MARKS[1]
+
+
+def demo_actions_in_process(mongo_uri: str, database: str, timeout_s: float) -> InProcessActionEndpoint:
+    """The platform's and the demo shop's actions in this process: the turn is measured without the
+    action server's HTTP hop, as before the shop's actions moved to their own server."""
+    import inspect
+    import sys
+
+    from rasa_sdk import Action
+
+    os.environ.update(SHOP_MONGO_URI=mongo_uri, SHOP_MONGO_DATABASE=database, SHOP_TENANT_ID="demo")
+    sys.path.insert(0, str(TENANT))
+    shop_actions = importlib.import_module("actions.actions")
+    own = [
+        member()
+        for _, member in inspect.getmembers(shop_actions, inspect.isclass)
+        if issubclass(member, Action) and member.__module__ == shop_actions.__name__
+    ]
+    return InProcessActionEndpoint([*platform_actions(load_tenant(TENANT / "tenant.yaml")), *own], timeout_s)
 
 
 def baseline_model(cache_dir: Path) -> Path:
@@ -159,9 +179,7 @@ async def run(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     client = MongoClient(args.mongo_uri, serverSelectionTimeoutMS=3000)
     try:
         database = client[database_name]
-        shop = Shop(database, "demo", "Asia/Shanghai")
-        shop.seed(load_shop_data(TENANT / "actions" / "data"))
-        actions = InProcessActionEndpoint(build_actions(shop), timeout_s=5.0)
+        actions = demo_actions_in_process(args.mongo_uri, database_name, timeout_s=5.0)
         store = ConversationTrackerStore(None, database)
         store.ensure_indexes()
         assistant = Assistant.load(model, store, actions)

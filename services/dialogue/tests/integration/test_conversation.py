@@ -169,23 +169,28 @@ async def test_a_message_without_any_nlu_reading_counts_as_not_understood(chat) 
 
 
 async def test_an_action_past_its_timeout_fails_the_turn_and_saves_nothing(
-    chat, assistant, database, monkeypatch
+    chat, trained_model, database, endpoint_to
 ) -> None:
+    from switchboard.dialogue.assistant import Assistant
     from switchboard.dialogue.errors import DialogueRetryableError
+    from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
-    endpoint = assistant.agent.processor.action_endpoint
-    monkeypatch.setattr(endpoint, "timeout_s", 0.05)
-    original = endpoint._executor.run
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)  # an action server that takes the request and never answers
+        writer.close()
 
-    async def slow(call):
-        await asyncio.sleep(0.5)
-        return await original(call)
-
-    monkeypatch.setattr(endpoint._executor, "run", slow)
-    with pytest.raises(DialogueRetryableError):
-        await assistant.handle(
-            understood(chat.conversation_id, "查订单 SB1001", "check_order", entities={"order_id": "SB1001"})
-        )
+    silent = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    endpoint = endpoint_to(f"http://127.0.0.1:{port}/webhook", timeout_s=0.2)
+    slow = Assistant.load(trained_model, ConversationTrackerStore(None, database), endpoint)
+    try:
+        with pytest.raises(DialogueRetryableError, match="timed out"):
+            await slow.handle(
+                understood(chat.conversation_id, "查订单 SB1001", "check_order", entities={"order_id": "SB1001"})
+            )
+    finally:
+        await endpoint.close()
+        silent.close()
     assert database.dialogue_trackers.find_one({"_id": f"demo/{chat.conversation_id}"}) is None
 
 

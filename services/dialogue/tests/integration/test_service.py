@@ -20,7 +20,9 @@ from switchboard.dialogue.testing import returned_to_bot, understood
 
 
 @pytest.fixture()
-async def service(kafka_settings, mongo_settings, private_topic, trained_model):
+async def service(kafka_settings, mongo_settings, private_topic, trained_model, action_server, monkeypatch):
+    # The demo's endpoints.yml names its action server by this variable: the session's, not a dev stack's.
+    monkeypatch.setenv("DEMO_ACTIONS_URL", action_server.url)
     topics = ConversationTopics(
         understood=await private_topic(MESSAGE_UNDERSTOOD),
         decided=await private_topic(REPLY_DECIDED),
@@ -31,9 +33,7 @@ async def service(kafka_settings, mongo_settings, private_topic, trained_model):
         kafka=kafka_settings,
         mongo=mongo_settings,
         http=HttpSettings(port=0),
-        assistant=AssistantSettings(
-            tenants_dir=str(repo_root() / "tenants"), cache_dir=str(trained_model.parent)
-        ),
+        assistant=AssistantSettings(tenants_dir=str(repo_root() / "tenants"), cache_dir=str(trained_model.parent)),
     )
     runtime = ServiceRuntime("dialogue", settings)
     await build(runtime, settings, topics)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from switchboard.dialogue.item_match import ItemNames, match_item, names_of
+from actions.item_match import ItemNames, match_item, names_of
 
 WATCH = ItemNames("watch", names_of("FitWatch S2", ["智能手表", "Smart watch"], ["手表", "watch", "FitWatch"]))
 BOTTLE = ItemNames("bottle", names_of("保温杯", ["保温杯", "Insulated bottle"], ["杯子", "bottle"]))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from actions.shop import Order, load_shop_data
+
 from switchboard.core.testing.plugin import repo_root
-from switchboard.dialogue.shop import Order, load_shop_data
 
 TODAY = date(2026, 6, 18)
 

@@ -1,16 +1,14 @@
 """The demo shop's business data in MongoDB: orders, return cases, invoices, policies.
 
-``tenants/<id>/data/{orders,policies}.yaml`` are loaded by ``seed`` (an idempotent upsert); order
-dates there are relative (``delivered_days_ago``) and become dates in the tenant's time zone at
+``data/{orders,policies}.yaml`` next to this package are loaded by ``seed`` (an idempotent upsert);
+order dates there are relative (``delivered_days_ago``) and become dates in the shop's time zone at
 loading, so the demo flows behave the same on any day. Calls are synchronous pymongo: actions run
 them in a worker thread.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,19 +17,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, Field
-from pymongo import MongoClient
 from pymongo.database import Database
 
 from switchboard.core import mongo
-from switchboard.core.tenants import AgentHours, load_tenant
-from switchboard.dialogue.item_match import ItemNames, match_item, names_of
+
+from .item_match import ItemNames, match_item, names_of
 
 RETURN_WINDOW_DAYS = 7
 INVOICE_WINDOW_DAYS = 30
 # Tasks that open a return case: a plain one and a quality return of a damaged item.
 RETURN_TASKS = ("return_item", "damaged_item")
-
-log = logging.getLogger(__name__)
 
 
 class LocalizedText(BaseModel):
@@ -199,12 +194,6 @@ class Shop:
         document = self._db.orders.find_one({"_id": f"{self.tenant_id}/{order_id.upper()}"})
         return Order.from_document(document) if document else None
 
-    def agent_hours(self) -> AgentHours | None:
-        """The tenant's agent hours from its database document (written from tenant.yaml), if loaded."""
-        document = self._db.tenants.find_one({"_id": self.tenant_id}, {"agent_hours": 1})
-        hours = (document or {}).get("agent_hours")
-        return AgentHours(**hours) if hours else None
-
     def now(self) -> datetime:
         return datetime.now(self._zone)
 
@@ -253,25 +242,3 @@ class Shop:
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m switchboard.dialogue.shop seed``: loads a tenant's demo data into a database."""
-    parser = argparse.ArgumentParser(prog="python -m switchboard.dialogue.shop")
-    sub = parser.add_subparsers(dest="command", required=True)
-    seed = sub.add_parser("seed", help="load tenants/<id>/data into MongoDB (idempotent)")
-    seed.add_argument("--tenant-dir", default="tenants/demo")
-    seed.add_argument("--mongo-uri", default="mongodb://127.0.0.1:27017/")
-    seed.add_argument("--database", default="switchboard")
-    args = parser.parse_args(argv)
-    tenant_dir = Path(args.tenant_dir)
-    tenant = load_tenant(tenant_dir / "tenant.yaml")
-    with MongoClient(args.mongo_uri, serverSelectionTimeoutMS=3000) as client:
-        shop = Shop(client[args.database], tenant.id, tenant.timezone)
-        count = shop.seed(load_shop_data(tenant_dir / "actions" / "data"))
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    log.info("loaded %d demo orders of tenant %s into %s", count, tenant.id, args.database)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,5 @@
-"""Runs the five services as real processes against the test stack, the way `make up` does."""
+"""Runs the five services and the demo tenant's action server as real processes against the test stack,
+the way `make up` does."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class ServiceProcess:
     process: subprocess.Popen
     http_port: int
     log_path: Path
+    ready_path: str = "/readyz"
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -48,7 +50,8 @@ class Stack:
     database: str = ""
 
     def readyz(self, name: str) -> int:
-        url = f"http://127.0.0.1:{self.services[name].http_port}/readyz"
+        service = self.services[name]
+        url = f"http://127.0.0.1:{service.http_port}{service.ready_path}"
         try:
             with urllib.request.urlopen(url, timeout=3) as response:
                 return response.status
@@ -108,9 +111,10 @@ def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     result = Stack(
         spans_path=tmp_path / "spans.jsonl", database=f"system_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
     )
+    ports = {spec.name: free_port() for spec in SERVICES}
     for spec in SERVICES:
         name, prefix = spec.name, spec.prefix
-        http_port = free_port()
+        http_port = ports[name]
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -128,16 +132,20 @@ def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
             # here the generator answers from the knowledge base, which needs no model start-up.
             env["GENERATOR_KNOWLEDGE__MILVUS_URI"] = str(tmp_path / "milvus.db")
             env["GENERATOR_USE_MODEL"] = "false"
+        if name == "dialogue":
+            env["DEMO_ACTIONS_URL"] = f"http://127.0.0.1:{ports['actions']}/webhook"
+        if name == "actions":
+            env.update(SHOP_MONGO_URI=infra["mongo"], SHOP_MONGO_DATABASE=result.database, SHOP_TENANT_ID="demo")
         log_path = tmp_path / f"{name}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
-                [python_of(spec.environment), "-m", f"switchboard.{name}"],
-                cwd=root,
+                spec.argv(python_of(spec.environment), http_port),
+                cwd=root / spec.cwd,
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
-        result.services[name] = ServiceProcess(name, process, http_port, log_path)
+        result.services[name] = ServiceProcess(name, process, http_port, log_path, spec.ready_path)
     try:
         yield result
     finally:

@@ -1,4 +1,5 @@
-"""The five Switchboard services as local processes: start, wait until ready, stop."""
+"""The five Switchboard services and the demo tenant's action server as local processes: start, wait
+until ready, stop."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from devstack import procs, pyenvs
+from devstack import paths, procs, pyenvs
 from devstack.errors import DevstackError
 from devstack.profiles import Profile
 from devstack.progress import format_tails, say
@@ -24,10 +25,20 @@ class ServiceSpec:
     prefix: str
     http_port: int
     grpc_port: int | None = None
+    # What runs after ``python -m`` (``switchboard.<name>`` when empty), from ``cwd`` under the repository.
+    module_args: tuple[str, ...] = ()
+    cwd: str = ""
+    ready_path: str = "/readyz"
 
     @property
     def readyz(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/readyz"
+        return f"http://127.0.0.1:{self.http_port}{self.ready_path}"
+
+    def argv(self, python: str, http_port: int | None = None) -> list[str]:
+        """The command line; a rasa_sdk action server takes its port as an argument."""
+        if not self.module_args:
+            return [python, "-m", f"switchboard.{self.name}"]
+        return [python, "-m", *self.module_args, "--port", str(http_port or self.http_port)]
 
 
 # Default ports of the architecture; services read them from their own settings too.
@@ -37,6 +48,16 @@ SERVICES = (
     ServiceSpec("dialogue", "dialogue", "DIALOGUE_", 8084),
     ServiceSpec("generator", "services", "GENERATOR_", 8083, 50052),
     ServiceSpec("handoff", "services", "HANDOFF_", 8081),
+    # The demo shop's custom actions (tenants/demo/endpoints.yml points the dialogue service here).
+    ServiceSpec(
+        "actions",
+        "dialogue",
+        "SHOP_",
+        5055,
+        module_args=("rasa_sdk", "--actions", "actions"),
+        cwd="tenants/demo",
+        ready_path="/health",
+    ),
 )
 READY_TIMEOUT_S = 300.0  # the generator fetches and converts its model on a machine's first start
 
@@ -50,6 +71,9 @@ SERVICE_EXTRAS = {
 
 def service_env(spec: ServiceSpec, profile: Profile) -> dict[str, str]:
     """The environment one service runs with on ``profile``'s infrastructure."""
+    if spec.module_args:
+        # An action server reads its own variables: the shop's database.
+        return {**os.environ, "PYTHONUNBUFFERED": "1", "SHOP_MONGO_URI": profile.mongo_uri}
     return {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
@@ -70,8 +94,9 @@ def up(profile: Profile) -> None:
         if pid is not None:
             say(f"    {spec.name:9} already running (pid {pid})")
             continue
-        argv = [str(interpreters[spec.environment]), "-m", f"switchboard.{spec.name}"]
-        pid = procs.start(spec.name, argv, env=service_env(spec, profile), profile=profile.name)
+        argv = spec.argv(str(interpreters[spec.environment]))
+        env = service_env(spec, profile)
+        pid = procs.start(spec.name, argv, env=env, profile=profile.name, cwd=paths.REPO_ROOT / spec.cwd)
         say(f"    {spec.name:9} started (pid {pid})")
     for spec in SERVICES:
         seconds = wait_ready(spec, profile)

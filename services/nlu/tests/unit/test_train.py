@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from switchboard.nlu.model import ParseInput
 from switchboard.nlu.model_store import ModelStore
 from switchboard.nlu.train import main
 
@@ -53,3 +54,41 @@ def test_a_model_trained_on_older_data_is_retrained_at_start_and_a_current_one_i
     [old, new] = store.versions("demo")
     assert old == first and new != first  # the files changed: trained again, and the new version serves
     assert registry.loaded() == {"demo": new}
+
+
+def _tenant_copy(source: Path, tenants: Path, tenant_id: str) -> Path:
+    import shutil
+
+    target = tenants / tenant_id
+    shutil.copytree(source / "demo", target, ignore=shutil.ignore_patterns("actions", "knowledge"))
+    tenant_file = target / "tenant.yaml"
+    tenant_file.write_text(tenant_file.read_text("utf-8").replace("id: demo", f"id: {tenant_id}"), "utf-8")
+    return target
+
+
+def test_a_tenant_added_at_runtime_is_trained_on_first_use_and_a_broken_one_stops_no_other(
+    tmp_path: Path, tenants_dir: Path
+) -> None:
+    from switchboard.nlu.errors import UnknownTenantError
+    from switchboard.nlu.model import TrainOptions
+    from switchboard.nlu.registry import ModelRegistry
+
+    tenants = tmp_path / "tenants"
+    _tenant_copy(tenants_dir, tenants, "shop")
+    broken = _tenant_copy(tenants_dir, tenants, "broken")
+    (broken / "data" / "nlu.yml").write_text("nlu:\n- intent: greet\n  examples: [unclosed\n", "utf-8")
+    store = ModelStore(tmp_path / "models")
+    registry = ModelRegistry(store, tenants, TrainOptions(encoder="none"))
+    assert registry.discovered() == ["broken", "shop"]
+    failed = registry.ensure_trained(registry.discovered())
+    assert list(failed) == ["broken"] and "nlu.yml" in failed["broken"]
+    assert set(registry.loaded()) == {"shop"}
+
+    _tenant_copy(tenants_dir, tenants, "added")
+    with pytest.raises(UnknownTenantError):
+        registry.get("added")  # get never trains
+    model = registry.get_or_train("added")
+    assert model.parse_batch([ParseInput("你好 👋")])[0].intent.name == "greet"
+    assert registry.get_or_train("added") is model  # trained once
+    with pytest.raises(UnknownTenantError, match="no NLU data"):
+        registry.get_or_train("nobody")

@@ -11,6 +11,7 @@ from switchboard.core.contracts import MessageReceived
 from switchboard.core.grpcserver import add_grpc_server
 from switchboard.core.logs import get_logger
 from switchboard.core.runtime import ServiceRuntime
+from switchboard.core.tenant_watch import TenantWatch
 from switchboard.core.topics import ConversationTopics
 from switchboard.nlu import http
 from switchboard.nlu.grpcapi import add_nlu_service
@@ -22,6 +23,10 @@ from switchboard.nlu.settings import Settings
 from switchboard.nlu.understanding import understood
 
 log = get_logger(__name__)
+
+ALL_TENANTS = "*"
+# A tenant's files its NLU model is trained from.
+TRAINING_FILES = ("data", "calibration.yml", "tenant.yaml")
 
 
 def received_at(message: MessageReceived) -> datetime:
@@ -45,7 +50,10 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
         ModelStore(settings.models_dir), settings.tenants_dir, TrainOptions(encoder=settings.intent_encoder)
     )
     # Before anything is served: a tenant without a model is trained now (seconds), never mid-stream.
-    await asyncio.to_thread(registry.ensure_trained, list(settings.train_at_start))
+    at_start = registry.discovered() if ALL_TENANTS in settings.train_at_start else list(settings.train_at_start)
+    failed = await asyncio.to_thread(registry.ensure_trained, at_start)
+    # A tenant whose data does not train is logged (ensure_trained) and left out; the others are served.
+    at_start = [tenant for tenant in at_start if tenant not in failed]
     parser = Parser(registry, settings.max_text_chars, settings.batch_max, settings.batch_wait_ms)
 
     async def on_message(message: MessageReceived) -> None:
@@ -60,15 +68,23 @@ async def build(runtime: ServiceRuntime, settings: Settings, topics: Conversatio
         await runtime.publish(topics.understood, understood(message, reading))
         PARSE_SECONDS.labels("kafka").observe(time.perf_counter() - started)
 
+    watch = TenantWatch(settings.tenants_dir, TRAINING_FILES, marker="data")
+    watch.changes()  # what ensure_trained just saw is the baseline
+
     async def reload_models() -> None:
         while True:
             await asyncio.sleep(settings.reload_interval_s)
             for tenant, version in await asyncio.to_thread(registry.refresh):
                 log.info("nlu.model.reloaded", tenant_id=tenant, version=version)
+            # Training data edited (or a tenant added) while running: trained here, then served on the
+            # next refresh; a new tenant's first message trains it if it comes first.
+            changes = await asyncio.to_thread(watch.changes)
+            for tenant in changes.updated:
+                await asyncio.to_thread(registry.ensure_trained, [tenant])
 
     async def models_ready() -> tuple[bool, str]:
         loaded = registry.loaded()
-        missing = [tenant for tenant in settings.train_at_start if tenant not in loaded]
+        missing = [tenant for tenant in at_start if tenant not in loaded]
         return (not missing, f"missing {missing}" if missing else ", ".join(f"{t}={v}" for t, v in loaded.items()))
 
     runtime.readiness.add("models", models_ready)

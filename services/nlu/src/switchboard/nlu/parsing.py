@@ -12,7 +12,7 @@ from prometheus_client import Histogram
 from switchboard.core.contracts import Understanding
 from switchboard.core.language import detect
 from switchboard.nlu.errors import InvalidInputError
-from switchboard.nlu.model import ParseInput
+from switchboard.nlu.model import NluModel, ParseInput
 from switchboard.nlu.registry import ModelRegistry
 
 PARSE_SECONDS = Histogram(
@@ -62,6 +62,8 @@ class Parser:
         self._batch_max = batch_max
         self._batch_wait_s = batch_wait_ms / 1000
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        # Groups waiting for their tenant's first load, held so the tasks are not garbage-collected.
+        self._first_loads: set[asyncio.Future[None]] = set()
 
     async def parse(self, tenant: str, item: ParseInput, *, path: str) -> Understanding:
         """One request (HTTP, gRPC): refused with ``InvalidInputError`` when the text is unusable."""
@@ -99,14 +101,25 @@ class Parser:
         for pending in batch:
             by_tenant[pending.tenant].append(pending)
         for tenant, group in by_tenant.items():
-            try:
-                model = self.registry.get(tenant)
-                readings = await asyncio.to_thread(model.parse_batch, [pending.item for pending in group])
-            except Exception as error:  # noqa: BLE001 - handed to each waiting handler, which decides
-                for pending in group:
-                    if not pending.future.done():
-                        pending.future.set_exception(error)
+            model = self.registry.model_of(tenant)
+            if model is None:
+                # Loading (or training a tenant added at runtime) must not hold up the other tenants' batches.
+                task = asyncio.ensure_future(self._parse_group(tenant, group, None))
+                self._first_loads.add(task)
+                task.add_done_callback(self._first_loads.discard)
                 continue
-            for pending, reading in zip(group, readings, strict=True):
+            await self._parse_group(tenant, group, model)
+
+    async def _parse_group(self, tenant: str, group: list[_Pending], model: NluModel | None) -> None:
+        try:
+            if model is None:
+                model = await asyncio.to_thread(self.registry.get_or_train, tenant)
+            readings = await asyncio.to_thread(model.parse_batch, [pending.item for pending in group])
+        except Exception as error:  # noqa: BLE001 - handed to each waiting handler, which decides
+            for pending in group:
                 if not pending.future.done():
-                    pending.future.set_result(reading)
+                    pending.future.set_exception(error)
+            return
+        for pending, reading in zip(group, readings, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(reading)

@@ -8,7 +8,7 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from switchboard.core.logs import get_logger
-from switchboard.nlu.errors import ModelLoadError, UnknownTenantError
+from switchboard.nlu.errors import ModelLoadError, NluError, UnknownTenantError
 from switchboard.nlu.model import NluModel, TrainOptions, data_fingerprint
 from switchboard.nlu.model_store import ModelStore, check_tenant
 from switchboard.nlu.tenant_files import load_tenant_nlu
@@ -31,18 +31,28 @@ class ModelRegistry:
         self.options = options
         self._models: dict[str, NluModel] = {}
         self._lock = threading.Lock()
+        self._training: dict[str, threading.Lock] = {}
 
-    def ensure_trained(self, tenants: list[str]) -> None:
+    def ensure_trained(self, tenants: list[str]) -> dict[str, str]:
         """Trains every tenant in ``tenants`` whose newest stored version was not trained on its current
         data (none stored yet, or the files changed since), then loads them all. A version's name ends
-        with its data fingerprint, so the check reads the tenant's files and no model."""
+        with its data fingerprint, so the check reads the tenant's files and no model.
+
+        Returns the tenants that could not be trained or loaded, with why: one tenant's broken data never
+        stops the others (its current model, if any, keeps serving)."""
+        failed: dict[str, str] = {}
         for tenant in tenants:
-            latest = self.store.latest(tenant)
-            current = self._fingerprint(tenant)
-            if latest is None or not latest.endswith(f"-{current}"):
-                log.info("nlu.model.training_at_start", tenant_id=tenant, stale_version=latest or "")
-                train_tenant(self.tenants_dir, self.store.root, tenant, options=self.options)
-            self.get(tenant)
+            try:
+                latest = self.store.latest(tenant)
+                current = self._fingerprint(tenant)
+                if latest is None or not latest.endswith(f"-{current}"):
+                    log.info("nlu.model.training", tenant_id=tenant, stale_version=latest or "")
+                    train_tenant(self.tenants_dir, self.store.root, tenant, options=self.options)
+                self.get(tenant)
+            except (NluError, OSError, ValueError) as error:
+                log.error("nlu.model.training_failed", tenant_id=tenant, error=str(error))
+                failed[tenant] = str(error)
+        return failed
 
     def _fingerprint(self, tenant: str) -> str:
         source = load_tenant_nlu(self.tenants_dir, tenant)
@@ -64,6 +74,30 @@ class ModelRegistry:
                 f"no NLU model for tenant {tenant!r}; train one with python -m switchboard.nlu.train"
             )
         return self._load(tenant, version)
+
+    def get_or_train(self, tenant: str) -> NluModel:
+        """``get``, but a tenant with NLU data and no stored model yet (added at runtime) is trained first.
+
+        Blocking (seconds to a minute): call it from a worker thread. One training per tenant at a time;
+        a second caller waits and then finds the trained version."""
+        with self._lock:
+            lock = self._training.setdefault(tenant, threading.Lock())
+        with lock:
+            try:
+                return self.get(tenant)
+            except UnknownTenantError:
+                load_tenant_nlu(self.tenants_dir, check_tenant(tenant))  # no data: the error says so
+            log.info("nlu.model.training_new_tenant", tenant_id=tenant)
+            train_tenant(self.tenants_dir, self.store.root, tenant, options=self.options)
+            return self.get(tenant)
+
+    def discovered(self) -> list[str]:
+        """Tenants under ``tenants_dir`` with a ``data/`` folder (where their NLU examples are), sorted."""
+        return sorted(path.parent.name for path in self.tenants_dir.glob("*/data") if path.is_dir())
+
+    def model_of(self, tenant: str) -> NluModel | None:
+        """The tenant's model if it is in memory (never loads)."""
+        return self._models.get(tenant)
 
     def loaded(self) -> dict[str, str]:
         return {tenant: model.version for tenant, model in self._models.items()}

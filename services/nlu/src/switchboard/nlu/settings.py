@@ -20,7 +20,9 @@ class Settings(ServiceSettings, env_prefix="NLU_", env_nested_delimiter="__", ex
     )
     models_dir: Path = Field(Path(".run/models/nlu"), description="versioned models, outside version control")
     default_tenant: str = Field("demo", description="tenant of /model/parse requests that name none")
-    train_at_start: list[str] = Field(["demo"], description="tenants trained at start when they have no model yet")
+    train_at_start: list[str] = Field(
+        ["*"], description="tenants trained at start when their model is missing or stale ('*': every tenant)"
+    )
     reload_interval_s: float = Field(2.0, gt=0, description="how often the models folder is checked for new versions")
     keep_versions: int = Field(5, ge=1, description="versions the training command keeps per tenant")
     max_text_chars: int = Field(2000, ge=1, description="longer texts are refused (HTTP, gRPC) or cut (events)")

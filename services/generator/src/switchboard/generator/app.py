@@ -43,7 +43,11 @@ async def build(
     store = await asyncio.to_thread(VectorStore, uri)
     embedder = Embedder()
     retriever = Retriever(Path(settings.knowledge.tenants_dir), store, embedder)
-    for tenant_id in settings.knowledge.preload_tenants:
+    preload = settings.knowledge.preload_tenants
+    if "*" in preload:
+        tenants_dir = Path(settings.knowledge.tenants_dir)
+        preload = sorted(path.parent.name for path in tenants_dir.glob("*/knowledge") if path.is_dir())
+    for tenant_id in preload:
         await retriever.sync(tenant_id)
     model = None
     if settings.use_model:

@@ -23,7 +23,9 @@ class KnowledgeSettings(BaseModel):
     min_retrieval_score: float = Field(
         0.883, description="best hit's relevance below this: the question is unclear (calibrated on demo)"
     )
-    preload_tenants: list[str] = Field(default_factory=lambda: ["demo"], description="indexed at start")
+    preload_tenants: list[str] = Field(
+        default_factory=lambda: ["*"], description="indexed at start ('*': every tenant with a knowledge/ folder)"
+    )
 
 
 class CacheSettings(BaseModel):

@@ -25,7 +25,9 @@ def _copy_tenant(tenants: Path, tenant_id: str) -> Path:
 
 
 @pytest.fixture()
-def tenants(tmp_path: Path) -> Path:
+def tenants(tmp_path: Path, action_server: object, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The copies keep the demo's endpoints.yml: their custom actions go to the session's action server.
+    monkeypatch.setenv("DEMO_ACTIONS_URL", action_server.url)
     folder = tmp_path / "tenants"
     for tenant_id in ("shop-a", "shop-b"):
         _copy_tenant(folder, tenant_id)
@@ -111,3 +113,13 @@ async def test_an_unknown_or_malformed_tenant_id_is_a_permanent_error(
     with pytest.raises(DialoguePermanentError):
         await assistants.get(tenant_id)
     assert assistants.loaded() == {}
+
+
+async def test_a_tenant_that_does_not_validate_is_refused_with_file_and_line_and_the_others_serve(
+    tenants: Path, cache: Path, database: object
+) -> None:
+    (tenants / "shop-b" / "domain.yml").write_text("version: '3.1'\nintents:\n  - greet\n  - [unclosed\n", "utf-8")
+    assistants = TenantAssistants(tenants, database, AssistantLimits(cache_dir=cache))
+    with pytest.raises(DialoguePermanentError, match=r"shop-b/domain\.yml:\d+"):
+        await assistants.get("shop-b")
+    assert (await _reply(assistants, "shop-a", "hello", "greet")).templates == ["utter_greet"]

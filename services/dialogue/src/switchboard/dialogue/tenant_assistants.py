@@ -24,6 +24,7 @@ from typing import Any
 from prometheus_client import Gauge, Histogram
 
 from switchboard.core.logs import get_logger
+from switchboard.core.projects import validate_tenant
 from switchboard.core.tenants import TENANT_ID, TenantError, load_tenant
 from switchboard.dialogue.action_endpoints import tenant_action_endpoint
 from switchboard.dialogue.assistant import Assistant
@@ -79,6 +80,18 @@ def resident_bytes() -> int:
     import resource
 
     return pages * resource.getpagesize()
+
+
+def _check_project(tenant_id: str, project: Path) -> None:
+    """The project's problems, each naming file and line: warnings logged (among them the Rasa NLU pipeline
+    components our NLU service replaces), errors refuse the load with all of them in the message."""
+    problems = validate_tenant(project)
+    for problem in problems:
+        if not problem.is_error:
+            log.warning("dialogue.tenant.problem", tenant_id=tenant_id, problem=problem.format(project.parent))
+    errors = [problem.format(project.parent) for problem in problems if problem.is_error]
+    if errors:
+        raise DialoguePermanentError(f"tenant {tenant_id!r} does not validate: " + "; ".join(errors))
 
 
 class TenantAssistants:
@@ -153,6 +166,7 @@ class TenantAssistants:
         async with self._load_lock:
             started = time.perf_counter()
             memory_before = resident_bytes()
+            await asyncio.to_thread(_check_project, tenant_id, project)
             try:
                 tenant = load_tenant(project / TENANT_FILE)
             except TenantError as error:

@@ -3,6 +3,8 @@ domain, responses in every tenant language, and custom actions against ``endpoin
 
 from __future__ import annotations
 
+import re
+
 from switchboard.core.projects.located import LocatedDict, line_of
 from switchboard.core.projects.problems import Findings
 from switchboard.core.projects.project import Place, Project
@@ -105,12 +107,25 @@ def custom_actions(project: Project) -> dict[str, Place]:
     }
 
 
+_ENV_REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-(?P<default>[^}]*))?\}(?P<rest>.*)$")
+
+
+def _env_default(url: str) -> str:
+    """The url as written, or for ``${VAR:-default}...`` the default (checked where the variable is unset);
+    a bare ``${VAR}`` is taken on trust: its value exists only where the service runs."""
+    match = _ENV_REFERENCE.match(url)
+    if match is None:
+        return url
+    default = match.group("default")
+    return (default + match.group("rest")) if default is not None else "http://"
+
+
 def check_action_endpoint(project: Project, findings: Findings) -> None:
     path = project.folder / "endpoints.yml"
     document = project.documents.get(path)
     endpoint = document.get("action_endpoint") if isinstance(document, LocatedDict) else None
     url = endpoint.get("url") if isinstance(endpoint, dict) else None
-    if endpoint is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+    if endpoint is not None and not (isinstance(url, str) and _env_default(url).startswith(("http://", "https://"))):
         line = line_of(endpoint, document.line_of("action_endpoint"))
         findings.error(path, line, "action_endpoint: url must be an http:// or https:// address of the action server")
         return

@@ -9,8 +9,6 @@ import pytest
 from rasa.shared.core.trackers import EventVerbosity
 
 from switchboard.core.contracts import Turn
-from switchboard.dialogue.action_runner import InProcessActionEndpoint
-from switchboard.dialogue.actions import build_actions
 from switchboard.dialogue.assistant import Assistant
 from switchboard.dialogue.testing import Decisions, understood
 from switchboard.dialogue.tracker_store import ConversationTrackerStore, StaleTrackerError
@@ -65,13 +63,10 @@ async def test_two_new_conversations_created_at_once_cannot_both_win(assistant) 
         await store.commit(two)
 
 
-async def test_two_messages_of_one_conversation_arriving_together(trained_model, database, shop) -> None:
+async def test_two_messages_of_one_conversation_arriving_together(trained_model, database, action_endpoint) -> None:
     """Two replicas (a rebalance overlap) handle one conversation at once: one write loses, its retry applies."""
     replicas = [
-        Assistant.load(
-            trained_model, ConversationTrackerStore(None, database), InProcessActionEndpoint(build_actions(shop), 2.0)
-        )
-        for _ in range(2)
+        Assistant.load(trained_model, ConversationTrackerStore(None, database), action_endpoint) for _ in range(2)
     ]
     events = [understood("together", "你好", "greet"), understood("together", "谢谢 🙏", "thank")]
 
@@ -159,19 +154,18 @@ async def test_a_kept_window_rebuilds_the_tracker_the_document_holds(chat, assis
     assert kept.get_slot("order_id") == "SB1002"
 
 
-def replica(trained_model, database, shop) -> Assistant:
+def replica(trained_model, database, action_endpoint) -> Assistant:
     """Another replica of the service on the same database (after a rebalance)."""
-    actions = InProcessActionEndpoint(build_actions(shop), 2.0)
-    return Assistant.load(trained_model, ConversationTrackerStore(None, database), actions)
+    return Assistant.load(trained_model, ConversationTrackerStore(None, database), action_endpoint)
 
 
 VERIFIED = {"order_id": "SB1002", "phone_last4": "3721"}
 
 
 async def test_a_kept_window_is_not_used_once_another_writer_moved_the_document(
-    assistant, trained_model, database, shop
+    assistant, trained_model, database, action_endpoint
 ) -> None:
-    other = replica(trained_model, database, shop)
+    other = replica(trained_model, database, action_endpoint)
     await assistant.handle(understood("moved", "你好", "greet"))
     # Another replica verifies an order: the document moves on without this store.
     await other.handle(understood("moved", "查订单", "check_order", entities=VERIFIED))
@@ -181,12 +175,12 @@ async def test_a_kept_window_is_not_used_once_another_writer_moved_the_document(
 
 
 async def test_a_kept_window_is_not_used_on_a_document_written_again_from_scratch(
-    assistant, trained_model, database, shop
+    assistant, trained_model, database, action_endpoint
 ) -> None:
     await assistant.handle(understood("reset", "你好", "greet"))
     await assistant.handle(understood("reset", "谢谢", "thank"))
     database.dialogue_trackers.delete_one({"_id": "demo/reset"})
-    other = replica(trained_model, database, shop)
+    other = replica(trained_model, database, action_endpoint)
     await other.handle(understood("reset", "查订单", "check_order", entities=VERIFIED))
     await other.handle(understood("reset", "谢谢", "thank"))
     document = database.dialogue_trackers.find_one({"_id": "demo/reset"})

@@ -36,6 +36,8 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore
 log = get_logger(__name__)
 
 TENANT_FILE = "tenant.yaml"
+# A turn in flight keeps using the assistant it started with; its action endpoint closes after this.
+RETIRE_AFTER_S = 60.0
 LOAD_SECONDS = Histogram(
     "switchboard_dialogue_assistant_load_seconds",
     "Training (when no cached model) and loading of one tenant's assistant",
@@ -68,6 +70,7 @@ class LoadedAssistant:
     assistant: Assistant
     load_s: float
     memory_bytes: int
+    actions: Any = None
 
 
 def resident_bytes() -> int:
@@ -107,6 +110,7 @@ class TenantAssistants:
         self._loading: dict[str, asyncio.Task[LoadedAssistant]] = {}
         self._load_lock = asyncio.Lock()
         self._indexes_ready = False
+        self._retiring: set[asyncio.Future[None]] = set()
 
     def known(self) -> list[str]:
         """Tenant ids with a folder and a ``tenant.yaml``, sorted."""
@@ -189,7 +193,11 @@ class TenantAssistants:
                 assistant,
                 time.perf_counter() - started,
                 max(0, resident_bytes() - memory_before),
+                actions,
             )
+        replaced = self._loaded.get(tenant_id)
+        if replaced is not None:
+            self._retire(replaced)
         self._loaded[tenant_id] = loaded
         self._loaded.move_to_end(tenant_id)
         self._evict()
@@ -213,9 +221,24 @@ class TenantAssistants:
             raise DialoguePermanentError(f"unknown tenant {tenant_id!r}: {project / TENANT_FILE} does not exist")
         return project
 
+    def _retire(self, old: LoadedAssistant) -> None:
+        """Closes an unloaded or replaced assistant's action endpoint once turns that hold it are done."""
+        close = getattr(old.actions, "close", None)
+        if close is None:
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(RETIRE_AFTER_S)
+            await close()
+
+        task = asyncio.ensure_future(later())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
     def _evict(self) -> None:
         while len(self._loaded) > self.limits.max_loaded:
             tenant_id, evicted = self._loaded.popitem(last=False)
+            self._retire(evicted)
             TENANT_MEMORY.remove(tenant_id)
             log.info("dialogue.tenant.evicted", tenant_id=tenant_id, version=evicted.version)
         LOADED.set(len(self._loaded))

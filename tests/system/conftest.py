@@ -133,9 +133,11 @@ def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
             env["GENERATOR_KNOWLEDGE__MILVUS_URI"] = str(tmp_path / "milvus.db")
             env["GENERATOR_USE_MODEL"] = "false"
         if name == "dialogue":
-            env["DEMO_ACTIONS_URL"] = f"http://127.0.0.1:{ports['actions']}/webhook"
-        if name == "actions":
-            env.update(SHOP_MONGO_URI=infra["mongo"], SHOP_MONGO_DATABASE=result.database, SHOP_TENANT_ID="demo")
+            for server in SERVICES:
+                if server.module_args:  # each tenant's action server, on this run's port
+                    env[f"{server.prefix}ACTIONS_URL"] = f"http://127.0.0.1:{ports[server.name]}/webhook"
+        if spec.module_args:
+            env.update({f"{prefix}MONGO_URI": infra["mongo"], f"{prefix}MONGO_DATABASE": result.database})
         log_path = tmp_path / f"{name}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(

@@ -1,14 +1,16 @@
-"""The five Switchboard services and the demo tenant's action server as local processes: start, wait
+"""The five Switchboard services and each tenant's action server as local processes: start, wait
 until ready, stop."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from devstack import paths, procs, pyenvs
 from devstack.errors import DevstackError
@@ -41,24 +43,44 @@ class ServiceSpec:
         return [python, "-m", *self.module_args, "--port", str(http_port or self.http_port)]
 
 
+# A tenant's endpoints.yml names its action server as ${<ID>_ACTIONS_URL:-http://127.0.0.1:<port>/webhook}.
+_ACTION_URL = re.compile(r"url:\s*[\"']?\$\{(?P<variable>[A-Z0-9_]+)_ACTIONS_URL:-http://127\.0\.0\.1:(?P<port>\d+)/")
+
+
+def tenant_action_servers(tenants_dir: Path | None = None) -> tuple[ServiceSpec, ...]:
+    """One rasa_sdk action server per tenant with an ``actions/`` package and an ``endpoints.yml`` naming
+    its local port. Each reads its own variables, prefixed with the tenant id (``DEMO_MONGO_URI``); the
+    dialogue service is pointed at another address with ``<ID>_ACTIONS_URL``."""
+    tenants_dir = tenants_dir or paths.REPO_ROOT / "tenants"
+    found = []
+    for endpoints in sorted(tenants_dir.glob("*/endpoints.yml")):
+        folder = endpoints.parent
+        match = _ACTION_URL.search(endpoints.read_text(encoding="utf-8"))
+        if match is None or not (folder / "actions" / "__init__.py").is_file():
+            continue
+        found.append(
+            ServiceSpec(
+                f"actions-{folder.name}",
+                "dialogue",
+                f"{match['variable']}_",
+                int(match["port"]),
+                module_args=("rasa_sdk", "--actions", "actions"),
+                cwd=folder.relative_to(paths.REPO_ROOT).as_posix(),
+                ready_path="/health",
+            )
+        )
+    return tuple(found)
+
+
 # Default ports of the architecture; services read them from their own settings too.
-SERVICES = (
+PLATFORM_SERVICES = (
     ServiceSpec("ingest", "services", "INGEST_", 8080),
     ServiceSpec("nlu", "services", "NLU_", 8082, 50051),
     ServiceSpec("dialogue", "dialogue", "DIALOGUE_", 8084),
     ServiceSpec("generator", "services", "GENERATOR_", 8083, 50052),
     ServiceSpec("handoff", "services", "HANDOFF_", 8081),
-    # The demo shop's custom actions (tenants/demo/endpoints.yml points the dialogue service here).
-    ServiceSpec(
-        "actions",
-        "dialogue",
-        "SHOP_",
-        5055,
-        module_args=("rasa_sdk", "--actions", "actions"),
-        cwd="tenants/demo",
-        ready_path="/health",
-    ),
 )
+SERVICES = PLATFORM_SERVICES + tenant_action_servers()
 READY_TIMEOUT_S = 300.0  # the generator fetches and converts its model on a machine's first start
 
 # Per-service settings that depend on the profile: state files live under .run/<profile>/.
@@ -72,8 +94,8 @@ SERVICE_EXTRAS = {
 def service_env(spec: ServiceSpec, profile: Profile) -> dict[str, str]:
     """The environment one service runs with on ``profile``'s infrastructure."""
     if spec.module_args:
-        # An action server reads its own variables: the shop's database.
-        return {**os.environ, "PYTHONUNBUFFERED": "1", "SHOP_MONGO_URI": profile.mongo_uri}
+        # An action server reads its own variables: its tenant's database.
+        return {**os.environ, "PYTHONUNBUFFERED": "1", f"{spec.prefix}MONGO_URI": profile.mongo_uri}
     return {
         **os.environ,
         "PYTHONUNBUFFERED": "1",

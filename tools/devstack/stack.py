@@ -21,6 +21,7 @@ TEST_MONGO_ENV = "SWITCHBOARD_TEST_MONGO_URI"
 # The lint gate, run by the services environment's pinned ruff; pyproject.toml holds the configuration.
 LINT_COMMANDS = (("check", "."), ("format", "--check", "."))
 
+
 # Which tests run in which environment. The dialogue environment also runs the shared unit and
 # contract tests, because the shared package must work on its pydantic 1 / protobuf 4 pins too.
 def _tenant_tests(environment: str) -> list[str]:
@@ -34,8 +35,13 @@ TEST_SUITES = {
     + [f"services/{name}/tests" for name in ("ingest", "nlu", "generator", "handoff")]
     + ["bench/ingest/tests", "bench/nlu/tests", "bench/generator/tests", "bench/quality/tests"]
     + _tenant_tests("services"),
-    "dialogue": ["services/dialogue/tests", "lib/core/tests/unit", "tests/contract", "bench/dialogue/tests"]
-    + _tenant_tests("dialogue"),
+    "dialogue": [
+        "services/dialogue/tests",
+        "lib/core/tests/unit",
+        "tests/contract",
+        "bench/dialogue/tests",
+        *_tenant_tests("dialogue"),
+    ],
 }
 
 
@@ -89,7 +95,7 @@ def up() -> None:
     say(f"  MongoDB    {mongo_uri} (FerretDB)")
     for spec in services.SERVICES:
         grpc = f", gRPC 127.0.0.1:{spec.grpc_port}" if spec.grpc_port else ""
-        say(f"  {spec.name:10} http://127.0.0.1:{spec.http_port}/readyz{grpc}")
+        say(f"  {spec.name:10} {spec.readyz}{grpc}")
     say(f"  traces     {profile.state_dir / 'traces.jsonl'}")
     say("  tenants    tenants/*/tenant.yaml, loaded into the database (demo tenant: tenants/demo/)")
     say("\nTry it:")

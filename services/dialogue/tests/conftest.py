@@ -63,7 +63,7 @@ def running_action_server(mongo_uri: str, log_dir: Path, timeout_s: float = 60.0
     ready once ``/health`` answers; stopped and its database dropped afterwards."""
     port = free_port()
     database = f"test_actions_{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "SHOP_MONGO_URI": mongo_uri, "SHOP_MONGO_DATABASE": database, "SHOP_TENANT_ID": "demo"}
+    env = {**os.environ, "DEMO_MONGO_URI": mongo_uri, "DEMO_MONGO_DATABASE": database, "DEMO_TENANT_ID": "demo"}
     log_path = log_dir / f"action-server-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

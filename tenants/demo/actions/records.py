@@ -1,6 +1,6 @@
 """Where the demo shop's records live: MongoDB named by the environment, seeded once per process.
 
-``SHOP_MONGO_URI`` and ``SHOP_MONGO_DATABASE`` name the database, ``SHOP_TENANT_ID`` the tenant
+``DEMO_MONGO_URI`` and ``DEMO_MONGO_DATABASE`` name the database, ``DEMO_TENANT_ID`` the tenant
 whose records these are (``demo``). The server connects and seeds ``data/`` (an idempotent upsert)
 on its first action call, not at import: rasa_sdk imports this package before it serves anything.
 """
@@ -35,9 +35,9 @@ class ShopDatabase:
     @classmethod
     def from_environment(cls) -> ShopDatabase:
         return cls(
-            uri=os.environ.get("SHOP_MONGO_URI", "mongodb://127.0.0.1:27017/"),
-            database=os.environ.get("SHOP_MONGO_DATABASE", "switchboard"),
-            tenant_id=os.environ.get("SHOP_TENANT_ID", "demo"),
+            uri=os.environ.get("DEMO_MONGO_URI", "mongodb://127.0.0.1:27017/"),
+            database=os.environ.get("DEMO_MONGO_DATABASE", "switchboard"),
+            tenant_id=os.environ.get("DEMO_TENANT_ID", "demo"),
         )
 
 

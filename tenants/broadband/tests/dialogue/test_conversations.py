@@ -15,10 +15,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-import yaml
 from pymongo import MongoClient
 
 from switchboard.core.settings import MongoSettings
@@ -30,17 +28,17 @@ TENANT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def action_server_port() -> int:
-    endpoints = yaml.safe_load((TENANT / "endpoints.yml").read_text(encoding="utf-8"))
-    return int(urlparse(endpoints["action_endpoint"]["url"]).port)
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture()
-def action_server(mongo_settings: MongoSettings) -> Iterator[None]:
-    port = action_server_port()
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            pytest.fail(f"port {port} of endpoints.yml is taken: stop whatever listens there")
+def action_server(mongo_settings: MongoSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A port of its own (a running `make up` holds 5056); endpoints.yml reads it from BROADBAND_ACTIONS_URL.
+    port = free_port()
+    monkeypatch.setenv("BROADBAND_ACTIONS_URL", f"http://127.0.0.1:{port}/webhook")
     env = {**os.environ, "BROADBAND_MONGO_URI": mongo_settings.uri, "BROADBAND_MONGO_DATABASE": mongo_settings.database}
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],

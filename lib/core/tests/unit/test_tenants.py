@@ -18,9 +18,13 @@ def _write(tmp_path: Path, folder: str, text: str) -> Path:
     return path
 
 
-def test_the_demo_tenant_is_valid_and_bilingual() -> None:
-    [demo] = load_tenants(REPO / "tenants")
-    assert demo.id == "demo"
+def test_the_shipped_tenants_are_valid_and_bilingual() -> None:
+    tenants = {tenant.id: tenant for tenant in load_tenants(REPO / "tenants")}
+    assert set(tenants) == {"demo", "broadband"}
+    for tenant in tenants.values():
+        assert set(tenant.languages) == {"zh", "en"}
+        assert tenant.name["zh"] and tenant.name["en"]
+    demo = tenants["demo"]
     assert set(demo.languages) == {"zh", "en"}
     assert demo.name["zh"] and demo.name["en"]
     assert demo.document()["_id"] == "demo"

@@ -25,12 +25,13 @@ from prometheus_client import Gauge, Histogram
 
 from switchboard.core.logs import get_logger
 from switchboard.core.projects import validate_tenant
+from switchboard.core.tenant_watch import Stamp, stamp_of
 from switchboard.core.tenants import TENANT_ID, TenantError, load_tenant
 from switchboard.dialogue.action_endpoints import tenant_action_endpoint
 from switchboard.dialogue.assistant import Assistant
 from switchboard.dialogue.decisions import DecisionSettings
 from switchboard.dialogue.errors import DialoguePermanentError
-from switchboard.dialogue.model import ensure_model, model_version
+from switchboard.dialogue.model import TRAINING_INPUTS, ensure_model, model_version
 from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
 log = get_logger(__name__)
@@ -111,6 +112,7 @@ class TenantAssistants:
         self._load_lock = asyncio.Lock()
         self._indexes_ready = False
         self._retiring: set[asyncio.Future[None]] = set()
+        self._stamps: dict[str, Stamp] = {}
 
     def known(self) -> list[str]:
         """Tenant ids with a folder and a ``tenant.yaml``, sorted."""
@@ -134,12 +136,17 @@ class TenantAssistants:
         changed = []
         for tenant_id, current in list(self._loaded.items()):
             project = self.tenants_dir / tenant_id
+            # A stat of the training inputs first: the digest reads every file, so only a changed stamp pays it.
+            stamp = await asyncio.to_thread(stamp_of, project, TRAINING_INPUTS)
+            if stamp == self._stamps.get(tenant_id):
+                continue
             try:
                 version = await asyncio.to_thread(model_version, project)
             except OSError as error:
                 log.warning("dialogue.tenant.unreadable", tenant_id=tenant_id, error=str(error))
                 continue
             if version == current.version:
+                self._stamps[tenant_id] = stamp  # touched, not changed
                 continue
             try:
                 await self._load_shared(tenant_id)
@@ -170,6 +177,8 @@ class TenantAssistants:
         async with self._load_lock:
             started = time.perf_counter()
             memory_before = resident_bytes()
+            # Taken before training: an edit made while the model trains shows at the next refresh.
+            stamp = await asyncio.to_thread(stamp_of, project, TRAINING_INPUTS)
             await asyncio.to_thread(_check_project, tenant_id, project)
             try:
                 tenant = load_tenant(project / TENANT_FILE)
@@ -199,6 +208,7 @@ class TenantAssistants:
         if replaced is not None:
             self._retire(replaced)
         self._loaded[tenant_id] = loaded
+        self._stamps[tenant_id] = stamp
         self._loaded.move_to_end(tenant_id)
         self._evict()
         LOAD_SECONDS.observe(loaded.load_s)

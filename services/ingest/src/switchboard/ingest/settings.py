@@ -19,7 +19,9 @@ class LimitSettings(BaseModel):
 class WaitSettings(BaseModel):
     """How long a request waits for the replies of the message it published (bounded everywhere)."""
 
-    rest_s: float = Field(8.0, gt=0, description="Rasa REST webhook: wait for the replies this long")
+    # Longer than the generator's turn deadline (8 s, DIALOGUE_TURN__GENERATE_DEADLINE_MS) plus the hops
+    # before it, so the generator's own fallback at its deadline still reaches a REST customer.
+    rest_s: float = Field(12.0, gt=0, description="Rasa REST webhook: wait for the replies this long")
     wechat_passive_s: float = Field(4.0, gt=0, lt=5, description="WeChat passive answer; WeChat gives up at 5 s")
     voice_s: float = Field(3.0, gt=0, description="phone: wait this long, then a filler and <Redirect>")
     voice_redirects: int = Field(4, ge=1, description="fillers before the caller is told to try again")

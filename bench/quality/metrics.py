@@ -50,7 +50,11 @@ def allowed_numbers(root: Path, tenant: str = "demo") -> set[str]:
     texts = [
         path.read_text(encoding="utf-8") for path in sorted((root / "tenants" / tenant / "knowledge").glob("*.md"))
     ]
-    domain = yaml.safe_load((root / "tenants" / tenant / "domain.yml").read_text(encoding="utf-8"))
+    folder = root / "tenants" / tenant
+    # A baseline from before tenants became Rasa projects keeps its domain under assistant/.
+    candidates = (folder / "assistant" / "domain.yml", folder / "domain.yml")
+    domain_file = next((path for path in candidates if path.is_file()), candidates[-1])
+    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
     for variants in (domain.get("responses") or {}).values():
         texts += [variant.get("text", "") for variant in variants]
     return set().union(*(scoring.numbers(text) for text in texts))

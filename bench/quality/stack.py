@@ -11,11 +11,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.services import SERVICES
+from devstack.services import PLATFORM_SERVICES, ServiceSpec, tenant_action_servers
 
 from switchboard.core.testing import free_port
 
-SOURCE_DIRS = ("lib/core/src", *(f"services/{spec.name}/src" for spec in SERVICES))
+SOURCE_DIRS = ("lib/core/src", *(f"services/{spec.name}/src" for spec in PLATFORM_SERVICES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,11 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
+    @property
+    def services(self) -> tuple[ServiceSpec, ...]:
+        """The platform services and the action servers of this tree's tenants (a baseline may have none)."""
+        return (*PLATFORM_SERVICES, *tenant_action_servers(self.root / "tenants"))
+
     def url(self, name: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
@@ -63,6 +68,9 @@ class Stack:
             env["NLU_MODELS_DIR"] = str(self.models_dir / "nlu")
         if name == "dialogue":
             env[self.dialogue_cache_variable()] = str(self.models_dir)
+            for spec in self.services:
+                if spec.module_args:  # the tenant's endpoints.yml reads <ID>_ACTIONS_URL
+                    env[f"{spec.prefix}ACTIONS_URL"] = self.url(spec.name, "/webhook")
         if name == "generator":
             env["GENERATOR_KNOWLEDGE__MILVUS_URI"] = str(self.state_dir / f"milvus-{self.database}.db")
             env["GENERATOR_USE_MODEL"] = "true" if self.use_model else "false"
@@ -91,34 +99,47 @@ class Stack:
             check=True,
             capture_output=True,
         )
-        grpc_ports = {spec.name: free_port() for spec in SERVICES if spec.grpc_port}
-        self.ports = {spec.name: free_port() for spec in SERVICES}
-        for spec in SERVICES:
+        services = self.services
+        grpc_ports = {spec.name: free_port() for spec in services if spec.grpc_port}
+        self.ports = {spec.name: free_port() for spec in services}
+        for spec in services:
             log = (self.state_dir / f"{spec.name}-{self.database}.log").open("wb")
+            python = self.infra.pythons[spec.environment]
+            if spec.module_args:
+                # A tenant's action server: its own variables, its tenant's records in this run's database.
+                env = {
+                    **os.environ,
+                    "PYTHONUNBUFFERED": "1",
+                    f"{spec.prefix}MONGO_URI": self.infra.mongo,
+                    f"{spec.prefix}MONGO_DATABASE": self.database,
+                }
+            else:
+                env = self.environment(spec.name, spec.prefix, grpc_ports)
             self.processes[spec.name] = subprocess.Popen(
-                [self.infra.pythons[spec.environment], "-m", f"switchboard.{spec.name}"],
-                cwd=self.root,
-                env=self.environment(spec.name, spec.prefix, grpc_ports),
+                spec.argv(python, self.ports[spec.name]),
+                cwd=self.root / spec.cwd,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
 
     def wait_ready(self, timeout_s: float = 900.0) -> None:
         deadline = time.monotonic() + timeout_s
-        pending = {spec.name for spec in SERVICES}
+        ready_paths = {spec.name: spec.ready_path for spec in self.services}
+        pending = set(ready_paths)
         while pending:
             for name in list(pending):
                 if self.processes[name].poll() is not None:
                     raise RuntimeError(f"{name} exited; log: {self.state_dir / f'{name}-{self.database}.log'}")
-                if self._ready(name):
+                if self._ready(name, ready_paths[name]):
                     pending.discard(name)
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"not ready after {timeout_s:.0f}s: {sorted(pending)}")
             time.sleep(0.5)
 
-    def _ready(self, name: str) -> bool:
+    def _ready(self, name: str, path: str) -> bool:
         try:
-            with urllib.request.urlopen(self.url(name, "/readyz"), timeout=3) as response:
+            with urllib.request.urlopen(self.url(name, path), timeout=3) as response:
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False

@@ -65,7 +65,7 @@ def tenant_action_servers(tenants_dir: Path | None = None) -> tuple[ServiceSpec,
                 f"{match['variable']}_",
                 int(match["port"]),
                 module_args=("rasa_sdk", "--actions", "actions"),
-                cwd=folder.relative_to(paths.REPO_ROOT).as_posix(),
+                cwd=folder.relative_to(tenants_dir.parent).as_posix(),  # from the tree that holds tenants/
                 ready_path="/health",
             )
         )

@@ -101,10 +101,10 @@ ENV GENERATOR_HTTP__HOST=0.0.0.0 \
 EXPOSE 8083 50052
 ENTRYPOINT ["python", "-m", "switchboard.generator"]
 
-# The demo tenant's assistant; its model is trained into /tmp at the first start.
+# Every tenant's assistant; the models are trained into /tmp at the first start.
 FROM runtime AS dialogue
 ENV DIALOGUE_HTTP__HOST=0.0.0.0 \
-    DIALOGUE_ASSISTANT__TENANT_DIR=/opt/tenants/demo \
+    DIALOGUE_ASSISTANT__TENANTS_DIR=/opt/tenants \
     DIALOGUE_ASSISTANT__CACHE_DIR=/tmp/models \
     RASA_TELEMETRY_ENABLED=false
 EXPOSE 8084

@@ -21,6 +21,8 @@ BASES = DEPLOY / "base"
 COMPONENTS = DEPLOY / "components"
 LOCAL_OVERLAY = DEPLOY / "overlays" / "local"
 DOCKERFILE = REPO / "Dockerfile"
+# Written by `switchboard deploy configmaps` (lib/cli tests build the overlay with it), never kept in git.
+GENERATED_TENANTS = LOCAL_OVERLAY / "tenants"
 
 APP_UID = 10001
 INFRA_CONFIGMAP = "switchboard-infra"
@@ -39,6 +41,8 @@ class ServiceSpec:
     lock: str
     secrets: bool
     loads_models: bool
+    # The setting the image points at the tenants folder (the ConfigMaps are mounted there).
+    tenants_variable: str
 
     @property
     def prefix(self) -> str:
@@ -55,14 +59,57 @@ class ServiceSpec:
 SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
     for spec in (
-        ServiceSpec("ingest", 8080, None, "3.11", "services.lock", secrets=True, loads_models=False),
-        ServiceSpec("handoff", 8081, None, "3.11", "services.lock", secrets=True, loads_models=False),
-        ServiceSpec("nlu", 8082, 50051, "3.11", "services.lock", secrets=False, loads_models=True),
-        ServiceSpec("generator", 8083, 50052, "3.11", "services.lock", secrets=False, loads_models=True),
-        ServiceSpec("dialogue", 8084, None, "3.10", "dialogue.lock", secrets=False, loads_models=True),
+        ServiceSpec("ingest", 8080, None, "3.11", "services.lock", True, False, "INGEST_TENANTS_DIR"),
+        ServiceSpec("handoff", 8081, None, "3.11", "services.lock", True, False, "HANDOFF_TENANTS_DIR"),
+        ServiceSpec("nlu", 8082, 50051, "3.11", "services.lock", False, True, "NLU_TENANTS_DIR"),
+        ServiceSpec("generator", 8083, 50052, "3.11", "services.lock", False, True, "GENERATOR_KNOWLEDGE__TENANTS_DIR"),
+        ServiceSpec("dialogue", 8084, None, "3.10", "dialogue.lock", False, True, "DIALOGUE_ASSISTANT__TENANTS_DIR"),
     )
 }
 NAMES = sorted(SERVICES)
+# Where every image keeps the tenants' folders, and where the tenant ConfigMaps are mounted.
+TENANTS_DIR = "/opt/tenants"
+ACTIONS_PORT = 5055
+TENANTS = REPO / "tenants"
+# What tools/devstack/services.py reads from a tenant's endpoints.yml.
+ACTION_URL = re.compile(r"url:\s*[\"']?\$\{(?P<variable>[A-Z0-9_]+)_ACTIONS_URL:-http://127\.0\.0\.1:(?P<port>\d+)/")
+
+
+@dataclass(frozen=True)
+class ActionServerSpec:
+    """A shipped tenant's rasa_sdk action server: its base, and the variables it and dialogue read."""
+
+    tenant: str
+
+    @property
+    def name(self) -> str:
+        return f"actions-{self.tenant}"
+
+    @property
+    def prefix(self) -> str:
+        return self.tenant.upper().replace("-", "_") + "_"
+
+    @property
+    def url_variable(self) -> str:
+        return self.prefix + "ACTIONS_URL"
+
+
+def shipped_action_servers() -> dict[str, ActionServerSpec]:
+    """The tenants `make up` starts an action server for: an ``actions/`` package and an
+    ``endpoints.yml`` naming ``<ID>_ACTIONS_URL``."""
+    found = {}
+    for endpoints in sorted(TENANTS.glob("*/endpoints.yml")):
+        match = ACTION_URL.search(endpoints.read_text(encoding="utf-8"))
+        if match and (endpoints.parent / "actions" / "__init__.py").is_file():
+            spec = ActionServerSpec(endpoints.parent.name)
+            assert match["variable"] + "_" == spec.prefix, f"{endpoints} reads {match['variable']}_ACTIONS_URL"
+            found[spec.name] = spec
+    return found
+
+
+ACTION_SERVERS = shipped_action_servers()
+ACTION_NAMES = sorted(ACTION_SERVERS)
+BASE_NAMES = NAMES + ACTION_NAMES
 LOCKS = {"services.lock", "dialogue.lock"}
 
 # Seconds a model-loading service gets before liveness applies.
@@ -248,6 +295,8 @@ def test_kustomization_references_exist(directory: Path) -> None:
     where = directory.relative_to(REPO)
     for entry in [*kustomization.get("resources", []), *kustomization.get("components", [])]:
         target = directory / entry
+        if target == GENERATED_TENANTS:
+            continue
         assert target.is_file() or (target / "kustomization.yaml").is_file(), (
             f"{where} lists {entry}, which does not exist"
         )
@@ -257,7 +306,7 @@ def test_kustomization_references_exist(directory: Path) -> None:
             assert (directory / patch["path"]).is_file(), f"{where} patches with {patch['path']}, which does not exist"
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_base_lists_every_manifest_it_holds_and_nothing_else(service: str) -> None:
     base = BASES / service
     listed = set(load_kustomization(base).get("resources", []))
@@ -267,14 +316,14 @@ def test_base_lists_every_manifest_it_holds_and_nothing_else(service: str) -> No
     assert set(kinds) == BASE_KINDS and len(kinds) == len(BASE_KINDS), f"deploy/base/{service} holds {kinds}"
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_base_is_namespace_agnostic(service: str) -> None:
     assert "namespace" not in load_kustomization(BASES / service), "a base must deploy into any namespace"
     for obj in base_objects(service):
         assert "namespace" not in obj["metadata"], f"{obj['kind']} {obj['metadata']['name']} pins a namespace"
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_labels_and_selectors_agree(service: str) -> None:
     components = set()
     for obj in base_objects(service):
@@ -303,7 +352,7 @@ def test_labels_and_selectors_agree(service: str) -> None:
 # --- Deployment ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_pod_runs_non_root_and_locked_down(service: str) -> None:
     pod = pod_spec(service)
     pod_context = pod.get("securityContext", {})
@@ -327,7 +376,7 @@ def test_pod_runs_non_root_and_locked_down(service: str) -> None:
     assert context.get("runAsUser", pod_context.get("runAsUser")) == APP_UID
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_writable_paths_are_empty_dirs(service: str) -> None:
     pod = pod_spec(service)
     volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
@@ -369,7 +418,7 @@ def test_probes_hit_health_endpoints_on_the_http_port(service: str) -> None:
         assert budget >= MIN_MODEL_STARTUP_S, f"{service} loads models but its startupProbe allows only {budget} s"
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_requests_and_limits(service: str) -> None:
     resources = main_container(service).get("resources", {})
     for resource in ("cpu", "memory"):
@@ -385,8 +434,12 @@ def test_environment_comes_from_the_infra_configmap(service: str) -> None:
     spec = SERVICES[service]
     container = main_container(service)
     env = env_by_name(container)
+    # dialogue also sets each tenant's <ID>_ACTIONS_URL, which the tenant's endpoints.yml reads.
+    action_urls = {s.url_variable for s in ACTION_SERVERS.values()} if service == "dialogue" else set()
     for name in env:
-        assert name.startswith(spec.prefix), f"{service} sets {name}, outside its {spec.prefix} settings"
+        assert name.startswith(spec.prefix) or name in action_urls, (
+            f"{service} sets {name}, outside its {spec.prefix} settings"
+        )
 
     for variable, key in (("KAFKA__BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"), ("MONGO__URI", "MONGO_URI")):
         ref = env.get(spec.prefix + variable, {}).get("valueFrom", {}).get("configMapKeyRef", {})
@@ -451,11 +504,70 @@ def test_service_exposes_the_right_ports(service: str) -> None:
         assert target == number, f"{service} Service port {name} targets {target}"
 
 
-@pytest.mark.parametrize("service", NAMES)
+@pytest.mark.parametrize("service", BASE_NAMES)
 def test_disruption_budget_never_blocks_a_single_replica_drain(service: str) -> None:
     budget = one_of_kind(service, "PodDisruptionBudget")["spec"]
     assert "minAvailable" not in budget, "minAvailable blocks drains of a single replica"
     assert budget.get("maxUnavailable", 0) not in (0, "0%"), "maxUnavailable must allow an eviction"
+
+
+# --- action servers ------------------------------------------------------------------------------
+
+
+def test_every_shipped_action_server_has_a_base() -> None:
+    on_disk = {path.parent.name for path in BASES.glob("actions-*/kustomization.yaml")}
+    assert ACTION_NAMES, "the shipped tenants have action servers (tenants/*/actions, endpoints.yml)"
+    assert on_disk == set(ACTION_NAMES), (
+        f"deploy/base/actions-* {sorted(on_disk)} and the tenants with an action server {ACTION_NAMES} disagree"
+    )
+
+
+@pytest.mark.parametrize("server", ACTION_NAMES)
+def test_action_server_runs_the_tenant_actions_like_devstack(server: str) -> None:
+    spec = ACTION_SERVERS[server]
+    container = main_container(server)
+    assert container["image"].split(":")[0] == "switchboard/dialogue", "rasa_sdk is in the dialogue environment"
+    # tools/devstack/services.py: python -m rasa_sdk --actions actions --port <port>, from the tenant's folder.
+    assert container["command"] == ["python", "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTIONS_PORT)]
+    assert not container.get("args"), "the whole command line is in command"
+    assert container["workingDir"] == f"{TENANTS_DIR}/{spec.tenant}", "rasa_sdk imports actions/ from the tenant folder"
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": ACTIONS_PORT}
+    for probe_name in ("startupProbe", "livenessProbe", "readinessProbe"):
+        http_get = container[probe_name]["httpGet"]
+        assert http_get["path"] == "/health", f"{server} {probe_name} must GET rasa_sdk's /health"
+        assert container_port(container, http_get["port"]) == ACTIONS_PORT
+
+
+@pytest.mark.parametrize("server", ACTION_NAMES)
+def test_action_server_reads_its_tenant_database_only(server: str) -> None:
+    spec = ACTION_SERVERS[server]
+    container = main_container(server)
+    env = env_by_name(container)
+    for name in env:
+        assert name.startswith(spec.prefix), f"{server} sets {name}: an action server reads {spec.prefix}* only"
+    ref = env.get(spec.prefix + "MONGO_URI", {}).get("valueFrom", {}).get("configMapKeyRef", {})
+    assert ref == {"name": INFRA_CONFIGMAP, "key": "MONGO_URI"}, f"{spec.prefix}MONGO_URI comes from {INFRA_CONFIGMAP}"
+    actions = "".join(path.read_text(encoding="utf-8") for path in (TENANTS / spec.tenant / "actions").glob("*.py"))
+    assert f"{spec.prefix}MONGO_URI" in actions, f"tenants/{spec.tenant}/actions reads no {spec.prefix}MONGO_URI"
+    assert not container.get("envFrom"), "an action server reads no Secret"
+
+
+@pytest.mark.parametrize("server", ACTION_NAMES)
+def test_action_server_service_and_dialogue_agree(server: str) -> None:
+    spec = ACTION_SERVERS[server]
+    ports = {p["name"]: p for p in one_of_kind(server, "Service")["spec"]["ports"]}
+    assert set(ports) == {"http"} and ports["http"]["port"] == ACTIONS_PORT
+    assert container_port(main_container(server), ports["http"]["targetPort"]) == ACTIONS_PORT
+    url = env_by_name(main_container("dialogue")).get(spec.url_variable, {}).get("value")
+    assert url == f"http://{server}:{ACTIONS_PORT}/webhook", (
+        f"dialogue's {spec.url_variable} must name the Service {server} (tenants/{spec.tenant}/endpoints.yml reads it)"
+    )
+
+
+def test_dialogue_names_no_action_server_that_is_not_deployed() -> None:
+    env = env_by_name(main_container("dialogue"))
+    urls = {name for name in env if name.endswith("_ACTIONS_URL")}
+    assert urls == {spec.url_variable for spec in ACTION_SERVERS.values()}, f"dialogue sets {sorted(urls)}"
 
 
 # --- Dockerfile ----------------------------------------------------------------------------------
@@ -537,6 +649,15 @@ def test_dockerfile_runtime_stage(service: str) -> None:
 
     exposed = {int(port.split("/")[0]) for i in instructions(runtime, "EXPOSE") for port in i.args.split()}
     assert exposed == set(spec.ports.values()), f"{service} EXPOSEs {sorted(exposed)}"
+
+    assert f"{spec.tenants_variable}={TENANTS_DIR}" in env_text, (
+        f"the image must point {spec.tenants_variable} at {TENANTS_DIR}, where the tenant ConfigMaps are mounted"
+    )
+    setting = spec.tenants_variable.removeprefix(spec.prefix).split("__")[-1].lower()
+    settings_source = (REPO / "services" / service / "src" / "switchboard" / service / "settings.py").read_text(
+        encoding="utf-8"
+    )
+    assert re.search(rf"^\s+{setting}: ", settings_source, re.MULTILINE), f"{service} has no setting {setting}"
 
     entrypoints = instructions(runtime, "ENTRYPOINT")
     assert entrypoints, "the runtime stage needs an ENTRYPOINT"
@@ -644,18 +765,19 @@ def test_gpu_generator_component() -> None:
 
 
 def selected_services(selector: dict[str, Any]) -> set[str]:
-    """The services a label selector picks among the bases."""
-    chosen = set(NAMES)
+    """The bases (services and action servers) whose pods a label selector picks."""
+    pod_labels = {
+        name: one_of_kind(name, "Deployment")["spec"]["template"]["metadata"]["labels"] for name in BASE_NAMES
+    }
+    known = {key for labels in pod_labels.values() for key in labels}
+    chosen = set(BASE_NAMES)
     for key, value in selector.get("matchLabels", {}).items():
-        if key == "app.kubernetes.io/name":
-            chosen &= {value}
-        elif key == "app.kubernetes.io/part-of":
-            assert value == "switchboard"
-        else:
-            raise AssertionError(f"selector on unknown label {key}")
+        assert key in known, f"selector on unknown label {key}"
+        chosen = {name for name in chosen if pod_labels[name].get(key) == value}
+        assert chosen, f"selector {key}={value} picks no pod"
     for expression in selector.get("matchExpressions", []):
         assert expression["key"] == "app.kubernetes.io/name" and expression["operator"] == "In"
-        unknown = set(expression["values"]) - set(NAMES)
+        unknown = set(expression["values"]) - set(BASE_NAMES)
         assert not unknown, f"selector names unknown services {sorted(unknown)}"
         chosen &= set(expression["values"])
     return chosen
@@ -667,7 +789,7 @@ def test_network_policies_component() -> None:
 
     deny = [p for p in policies if not p["spec"].get("ingress") and not p["spec"].get("egress")]
     assert len(deny) == 1, "one default-deny policy"
-    assert selected_services(deny[0]["spec"]["podSelector"]) == set(NAMES)
+    assert selected_services(deny[0]["spec"]["podSelector"]) == set(BASE_NAMES)
     assert set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}, "default deny covers ingress and egress"
 
     def ingress_ports(service: str, *, from_anywhere: bool) -> set[Any]:
@@ -683,7 +805,7 @@ def test_network_policies_component() -> None:
 
     for public in ("ingest", "handoff"):
         assert "http" in ingress_ports(public, from_anywhere=True), f"{public} must accept HTTP from anywhere"
-    for internal in ("nlu", "generator", "dialogue"):
+    for internal in ("nlu", "generator", "dialogue", *ACTION_NAMES):
         assert not ingress_ports(internal, from_anywhere=True), f"{internal} must not be open to anywhere"
     for rpc in ("nlu", "generator"):
         assert "grpc" in ingress_ports(rpc, from_anywhere=False), f"{rpc} must accept gRPC from the namespace"
@@ -696,15 +818,47 @@ def test_network_policies_component() -> None:
         ]
         assert all(rule["from"] == [{"podSelector": {}}] for rule in rpc_rules), "gRPC is for this namespace only"
 
-    egress_everyone: set[tuple[Any, str]] = set()
-    for policy in policies:
-        if selected_services(policy["spec"]["podSelector"]) == set(NAMES):
-            for rule in policy["spec"].get("egress", []):
-                egress_everyone |= {(p["port"], p.get("protocol", "TCP")) for p in rule.get("ports", [])}
+    def egress(service: str) -> list[tuple[set[tuple[Any, str]], list[dict[str, Any]]]]:
+        """(ports, to) of every egress rule that applies to the service's pods."""
+        return [
+            ({(p["port"], p.get("protocol", "TCP")) for p in rule.get("ports", [])}, rule.get("to", []))
+            for policy in policies
+            if service in selected_services(policy["spec"]["podSelector"])
+            for rule in policy["spec"].get("egress", [])
+        ]
+
+    def egress_ports(service: str) -> set[tuple[Any, str]]:
+        return {port for ports, _ in egress(service) for port in ports}
+
+    egress_everyone = set.intersection(*(egress_ports(service) for service in NAMES))
     for needed in ((9092, "TCP"), (27017, "TCP"), (53, "UDP"), (53, "TCP")):
         assert needed in egress_everyone, f"every service needs egress to port {needed[0]}/{needed[1]}"
     for rpc in ("nlu", "generator"):
         assert (SERVICES[rpc].grpc_port, "TCP") in egress_everyone, f"callers need egress to {rpc} gRPC"
+
+    # The action servers run tenants' code: only dialogue calls them, they call only the database.
+    action_pods = {name for name in BASE_NAMES if name in ACTION_SERVERS}
+    for server in ACTION_NAMES:
+        assert egress_ports(server) == {(27017, "TCP"), (53, "UDP"), (53, "TCP")}, (
+            f"{server} may reach the database and DNS only, not {sorted(egress_ports(server), key=str)}"
+        )
+        rules = [
+            rule
+            for policy in policies
+            if server in selected_services(policy["spec"]["podSelector"])
+            for rule in policy["spec"].get("ingress", [])
+        ]
+        assert rules, f"nothing may call {server}"
+        for rule in rules:
+            assert {p["port"] for p in rule["ports"]} == {"http"}, f"{server} is called on its http port only"
+            callers = set().union(*(selected_services(peer["podSelector"]) for peer in rule["from"]))
+            assert callers == {"dialogue"}, f"only dialogue calls {server}, not {sorted(callers)}"
+    to_actions = [
+        ports
+        for ports, to in egress("dialogue")
+        if to and set().union(*(selected_services(peer["podSelector"]) for peer in to)) == action_pods
+    ]
+    assert any((ACTIONS_PORT, "TCP") in ports for ports in to_actions), "dialogue needs egress to the action servers"
 
 
 def test_autoscaling_component() -> None:
@@ -737,13 +891,16 @@ def test_autoscaling_component() -> None:
 def test_local_overlay_combines_every_base_with_the_infra_configmap() -> None:
     kustomization = load_kustomization(LOCAL_OVERLAY)
     resources = kustomization.get("resources", [])
-    for service in NAMES:
+    for service in BASE_NAMES:
         assert f"../../base/{service}" in resources, f"the local overlay misses {service}"
+    assert kustomization.get("components") == ["tenants"], "the local overlay mounts the generated tenant ConfigMaps"
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert f"{GENERATED_TENANTS.relative_to(REPO).as_posix()}/" in ignored, "the generated tenants stay out of git"
     objects = [obj for entry in resources if entry.endswith(".yaml") for obj in load_docs(LOCAL_OVERLAY / entry)]
     configmaps = [obj for obj in objects if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == INFRA_CONFIGMAP]
     assert len(configmaps) == 1, f"the local overlay must define the {INFRA_CONFIGMAP} ConfigMap"
     data = configmaps[0]["data"]
-    for service in NAMES:
+    for service in BASE_NAMES:
         for item in main_container(service).get("env", []):
             ref = item.get("valueFrom", {}).get("configMapKeyRef")
             if ref and not ref.get("optional", False):

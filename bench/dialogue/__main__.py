@@ -34,6 +34,7 @@ from typing import Any
 from pymongo import MongoClient
 
 from bench.dialogue.scenario import ORDER_SCRIPT, Mark, Step, Summary, long_conversation, markdown, turn_latency
+from switchboard.core.projects.profile import load_profile
 from switchboard.core.tenants import load_tenant
 from switchboard.dialogue.action_runner import InProcessActionEndpoint
 from switchboard.dialogue.actions import platform_actions
@@ -44,6 +45,7 @@ from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = ROOT / "tenants" / "demo"
+PROFILE = load_profile(TENANT)
 HERE = Path(__file__).resolve().parent
 # The first message on its own (it does first-turn-only work), then five turns early, at 50 and at 200.
 MARKS = (Mark.first(), Mark.around(1), Mark.around(50), Mark.around(200))
@@ -66,7 +68,8 @@ def demo_actions_in_process(mongo_uri: str, database: str, timeout_s: float) -> 
         for _, member in inspect.getmembers(shop_actions, inspect.isclass)
         if issubclass(member, Action) and member.__module__ == shop_actions.__name__
     ]
-    return InProcessActionEndpoint([*platform_actions(load_tenant(TENANT / "tenant.yaml")), *own], timeout_s)
+    platform = platform_actions(load_tenant(TENANT / "tenant.yaml"), profile=PROFILE)
+    return InProcessActionEndpoint([*platform, *own], timeout_s)
 
 
 def baseline_model(cache_dir: Path) -> Path:
@@ -158,7 +161,7 @@ def rasa_default_turn(agent) -> Callable[[str, Step], Awaitable[object]]:
             step.text,
             CollectingOutputChannel(),
             conversation,
-            parse_data=parse_data_of(event),
+            parse_data=parse_data_of(event, PROFILE),
             message_id=event.envelope.event_id,
         )
         return await agent.handle_message(message)
@@ -182,7 +185,7 @@ async def run(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         actions = demo_actions_in_process(args.mongo_uri, database_name, timeout_s=5.0)
         store = ConversationTrackerStore(None, database)
         store.ensure_indexes()
-        assistant = Assistant.load(model, store, actions)
+        assistant = Assistant.load(model, store, actions, profile=PROFILE)
         bare_agent = Agent.load(str(bare_model), action_endpoint=actions)
         default_agent = Agent.load(str(model), action_endpoint=actions)
         default_agent.tracker_store = default_agent.processor.tracker_store = InMemoryTrackerStore(default_agent.domain)

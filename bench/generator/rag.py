@@ -64,6 +64,7 @@ from bench.generator.ragstats import (
     unknown_labels,
 )
 from switchboard.core.contracts import ReplySource
+from switchboard.core.projects.profile import ProjectProfile, load_profile
 from switchboard.generator.answering import Answerer, AnsweringPolicy, Question
 from switchboard.generator.cache import AnswerCache, CachedAnswer, signature
 from switchboard.generator.embedding import Embedder
@@ -269,16 +270,22 @@ async def bench_model_uncached(
 
 
 async def bench_adversarial(
-    cache: AnswerCache, embedder: Embedder, kb_version: str, pairs: list[AdversarialPair], similarity: float
+    cache: AnswerCache,
+    embedder: Embedder,
+    kb_version: str,
+    pairs: list[AdversarialPair],
+    similarity: float,
+    references: ProjectProfile,
 ) -> dict[str, Any]:
-    """Each pair in its own cache partition: store one question's answer, look the other one up."""
+    """Each pair in its own cache partition: store one question's answer, look the other one up; the
+    tenant's ``references`` read its order ids in the questions."""
     details = []
     for index, pair in enumerate(pairs):
         tenant = f"adversarial-{index}"
         stored = CachedAnswer(f"answer to: {pair.stored}", ReplySource.REPLY_SOURCE_EXTRACTIVE, [])
-        await cache.put(tenant, kb_version, pair.language, pair.stored, stored)
-        control = await cache.get(tenant, kb_version, pair.language, pair.stored)
-        found = await cache.get(tenant, kb_version, pair.language, pair.asked)
+        await cache.put(tenant, kb_version, pair.language, pair.stored, stored, references)
+        control = await cache.get(tenant, kb_version, pair.language, pair.stored, references)
+        found = await cache.get(tenant, kb_version, pair.language, pair.asked, references)
         cosine = float(np.dot(await embedder.query(pair.stored), await embedder.query(pair.asked)))
         details.append(
             {
@@ -289,7 +296,7 @@ async def bench_adversarial(
                 "hit": found is not None,
                 "control_hit": control is not None,
                 "cosine": round(cosine, 4),
-                "same_signature": signature(pair.stored) == signature(pair.asked),
+                "same_signature": signature(pair.stored, references) == signature(pair.asked, references),
             }
         )
     by_kind = {
@@ -360,7 +367,10 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
         adversarial_cache = AnswerCache(
             adversarial_store, embedder, similarity=settings.similarity, ttl_s=settings.ttl_s
         )
-        adversarial = await bench_adversarial(adversarial_cache, embedder, base.version, pairs, settings.similarity)
+        references = load_profile(args.tenants_dir / args.tenant)
+        adversarial = await bench_adversarial(
+            adversarial_cache, embedder, base.version, pairs, settings.similarity, references
+        )
         for store in (knowledge, cache_store, adversarial_store):
             store.close()
     report = {

@@ -99,3 +99,16 @@ def test_the_new_tenant_nlu_trains(tmp_path: Path) -> None:
 
     assert model.parse(ParseInput("转人工")).intent.name == "human_agent"
     assert model.parse(ParseInput("hello there")).intent.name == "greet"
+
+
+def test_the_new_tenants_copy_yaml_means_the_defaults_and_its_example_is_valid(tmp_path: Path) -> None:
+    from switchboard.core.copy import default_copy, load_copy, parse_copy
+
+    main(["--tenants-dir", str(tmp_path), "tenant", "new", "acme"])
+    path = tmp_path / "acme" / "copy.yaml"
+    assert load_copy(path.parent) == default_copy()
+    example = "\n".join(line.removeprefix("# ") for line in path.read_text().splitlines() if line.startswith("# "))
+    example = example[example.index("voice:") :]
+    copy, problems = parse_copy(yaml.safe_load(example))
+    assert problems == [] and copy is not None
+    assert copy.voice.greeting.of("en").startswith("Hello")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from switchboard.core.projects.profile import load_profile
 from switchboard.core.settings import MongoSettings
 from switchboard.core.tenants import load_tenant
 from switchboard.core.testing import free_port
@@ -30,6 +31,8 @@ from switchboard.dialogue.testing import Decisions, understood
 from switchboard.dialogue.tracker_store import ConversationTrackerStore
 
 DEMO_DIR = repo_root() / "tenants" / "demo"
+# What the demo project says of its tasks and order ids (arbitration reads every message with it).
+DEMO_PROFILE = load_profile(DEMO_DIR)
 # The demo shop's actions package (tenants/demo/actions), imported as the action server imports it.
 sys.path.insert(0, str(DEMO_DIR))
 from actions.shop import Shop, load_shop_data  # noqa: E402 - importable once its project folder is on the path
@@ -156,7 +159,7 @@ async def assistant(
     trained_model: Path, database: object, action_endpoint: RoutingActionEndpoint
 ) -> AsyncIterator[Assistant]:
     store = ConversationTrackerStore(None, database)  # the agent gives it the domain
-    yield Assistant.load(trained_model, store, action_endpoint)
+    yield Assistant.load(trained_model, store, action_endpoint, profile=DEMO_PROFILE)
 
 
 class Chat:

@@ -2,14 +2,17 @@
 
 Plain rasa_sdk actions, served by the tenant's action server (``python -m rasa_sdk --actions actions``).
 Database calls are synchronous pymongo and run in a worker thread; the dialogue service bounds every
-call with a timeout shorter than the turn budget. How a customer's answer reads (an order id, digits,
-a cancel) is the platform's (``switchboard.dialogue.answers``), shared with its arbitration.
+call with a timeout shorter than the turn budget. How a customer's answer reads (digits, a cancel) is
+the platform's (``switchboard.dialogue.answers``), shared with its arbitration; which intents are tasks and
+what an order id looks like is this project's (``profile``: its rules, ``regex: order_id`` and ``arbitration.yml``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,8 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from switchboard.core.language import reply_language
+from switchboard.core.projects.profile import ProjectProfile, load_profile
 from switchboard.dialogue.answers import cancels, changes_mind, explicitly_complains, last4_in, normalized, says_damaged
-from switchboard.dialogue.arbitration import TASK_INTENTS, is_bare_order_id, reads_as_question
+from switchboard.dialogue.arbitration import is_bare_reference, reads_as_question
 
 from . import records
 from .shop import INVOICE_WINDOW_DAYS, RETURN_TASKS, RETURN_WINDOW_DAYS, Order, Shop
@@ -43,6 +47,12 @@ NO_ITEM_INTENTS = frozenset({"deny", "affirm", "stop", "chitchat"})
 BARE_DENY = re.compile(r"^\s*(no+|nope|nah|not really|不|不是|不要|没有|否)[\s.!。！,，~]*$", re.IGNORECASE)
 # The platform's action that asks for a person (the reasons are read from the tracker).
 ACTION_HANDOFF = "action_handoff"
+
+
+@lru_cache(maxsize=1)
+def profile() -> ProjectProfile:
+    """The shop's tasks and order-id patterns, as its Rasa project (this folder's parent) declares them."""
+    return load_profile(Path(__file__).resolve().parents[1])
 
 
 def language_of(tracker: Tracker) -> str:
@@ -111,7 +121,7 @@ class ValidateOrderForm(FormValidationAction, ShopRecords):
         """The digits of an answer NLU gave no entity for (full-width digits, "wrong digits, it's 3721")."""
         if tracker.get_slot("requested_slot") != "phone_last4" or _phone_entity(tracker):
             return {}
-        digits = last4_in(_text(tracker))
+        digits = last4_in(_text(tracker), profile())
         return {"phone_last4": digits} if digits else {}
 
     async def extract_product(
@@ -221,11 +231,13 @@ class ActionChooseTask(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = _intent(tracker)
-        if intent not in TASK_INTENTS:
+        tasks = profile().task_intents
+        if intent not in tasks:
             return []
         current = tracker.get_slot("task")
         offered = tracker.get_slot(OFFERED_TASK_SLOT)
-        if tracker.active_loop_name != ORDER_FORM and offered in TASK_INTENTS and is_bare_order_id(_text(tracker)):
+        bare = is_bare_reference(_text(tracker), profile())
+        if tracker.active_loop_name != ORDER_FORM and offered in tasks and bare:
             # The order number the offer after a knowledge answer asked for: the offered task starts.
             return [SlotSet("task", offered), SlotSet(OFFERED_TASK_SLOT, None)]
         if tracker.active_loop_name != ORDER_FORM or not current or intent == current:
@@ -331,7 +343,7 @@ class ActionAnswerAffirmDeny(Action):
             # The platform's handoff reads the offer from the tracker and pauses the bot.
             return [FollowupAction(ACTION_HANDOFF)]
         offered = tracker.get_slot(OFFERED_TASK_SLOT)
-        if intent == "affirm" and offered in TASK_INTENTS and tracker.active_loop_name is None:
+        if intent == "affirm" and offered in profile().task_intents and tracker.active_loop_name is None:
             # "好的" / "yes please" after the task was offered: the form starts for it.
             return [SlotSet("task", offered), SlotSet(OFFERED_TASK_SLOT, None), FollowupAction(ORDER_FORM)]
         if next(tracker.get_latest_entity_values("order_id"), None) and tracker.get_slot("task"):
@@ -375,7 +387,7 @@ def _phone_in_latest_message(tracker: Tracker) -> str | None:
     entity = _phone_entity(tracker)
     if entity or tracker.get_slot("requested_slot") not in ("order_id", "phone_last4"):
         return entity
-    return last4_in(_text(tracker))
+    return last4_in(_text(tracker), profile())
 
 
 def _leaves_question(tracker: Tracker) -> bool:
@@ -395,7 +407,8 @@ def _leaves_question(tracker: Tracker) -> bool:
     if any(next(tracker.get_latest_entity_values(name), None) for name in CORRECTED_ENTITIES):
         # "不对，是帆布包", "no, SB1003": a correction, which the slots' own mappings take.
         return True
-    return intent in TASK_INTENTS and intent not in (tracker.get_slot("task"), "damaged_item") and changes_mind(text)
+    other_task = intent in profile().task_intents and intent not in (tracker.get_slot("task"), "damaged_item")
+    return other_task and changes_mind(text)
 
 
 def _free_text_answer(tracker: Tracker, slot: str) -> dict[str, Any]:

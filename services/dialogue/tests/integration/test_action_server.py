@@ -9,12 +9,16 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from switchboard.core.projects.profile import load_profile
 from switchboard.core.testing import free_port
+from switchboard.core.testing.plugin import repo_root
 from switchboard.dialogue.action_runner import UNAVAILABLE_RESPONSE
 from switchboard.dialogue.assistant import Assistant
 from switchboard.dialogue.errors import DialogueRetryableError
 from switchboard.dialogue.testing import Decisions, understood
 from switchboard.dialogue.tracker_store import ConversationTrackerStore
+
+DEMO = load_profile(repo_root() / "tenants" / "demo")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +73,7 @@ async def test_with_the_action_server_down_the_turn_is_retried_then_the_customer
 ) -> None:
     dead = endpoint_to(f"http://127.0.0.1:{free_port()}/webhook")
     store = ConversationTrackerStore(None, database)
-    down = Assistant.load(trained_model, store, dead)
+    down = Assistant.load(trained_model, store, dead, profile=DEMO)
     await chat.say("你好", "greet")
     event = understood(chat.conversation_id, "查一下订单 SB1001", "check_order", entities={"order_id": "SB1001"})
     before = database.dialogue_trackers.find_one({"_id": f"demo/{chat.conversation_id}"})

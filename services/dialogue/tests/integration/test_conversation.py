@@ -8,7 +8,11 @@ import asyncio
 import pytest
 
 from switchboard.core.contracts import HandoffReason, Language, Turn
+from switchboard.core.projects.profile import load_profile
+from switchboard.core.testing.plugin import repo_root
 from switchboard.dialogue.testing import Decisions, returned_to_bot, understood
+
+DEMO = load_profile(repo_root() / "tenants" / "demo")
 
 
 @pytest.mark.parametrize(
@@ -182,7 +186,7 @@ async def test_an_action_past_its_timeout_fails_the_turn_and_saves_nothing(
     silent = await asyncio.start_server(hang, "127.0.0.1", 0)
     port = silent.sockets[0].getsockname()[1]
     endpoint = endpoint_to(f"http://127.0.0.1:{port}/webhook", timeout_s=0.2)
-    slow = Assistant.load(trained_model, ConversationTrackerStore(None, database), endpoint)
+    slow = Assistant.load(trained_model, ConversationTrackerStore(None, database), endpoint, profile=DEMO)
     try:
         with pytest.raises(DialogueRetryableError, match="timed out"):
             await slow.handle(

@@ -9,9 +9,13 @@ import pytest
 from rasa.shared.core.trackers import EventVerbosity
 
 from switchboard.core.contracts import Turn
+from switchboard.core.projects.profile import load_profile
+from switchboard.core.testing.plugin import repo_root
 from switchboard.dialogue.assistant import Assistant
 from switchboard.dialogue.testing import Decisions, understood
 from switchboard.dialogue.tracker_store import ConversationTrackerStore, StaleTrackerError
+
+DEMO = load_profile(repo_root() / "tenants" / "demo")
 
 
 async def test_a_long_conversation_keeps_its_state_in_a_bounded_document(chat, database) -> None:
@@ -66,7 +70,8 @@ async def test_two_new_conversations_created_at_once_cannot_both_win(assistant) 
 async def test_two_messages_of_one_conversation_arriving_together(trained_model, database, action_endpoint) -> None:
     """Two replicas (a rebalance overlap) handle one conversation at once: one write loses, its retry applies."""
     replicas = [
-        Assistant.load(trained_model, ConversationTrackerStore(None, database), action_endpoint) for _ in range(2)
+        Assistant.load(trained_model, ConversationTrackerStore(None, database), action_endpoint, profile=DEMO)
+        for _ in range(2)
     ]
     events = [understood("together", "你好", "greet"), understood("together", "谢谢 🙏", "thank")]
 
@@ -156,7 +161,7 @@ async def test_a_kept_window_rebuilds_the_tracker_the_document_holds(chat, assis
 
 def replica(trained_model, database, action_endpoint) -> Assistant:
     """Another replica of the service on the same database (after a rebalance)."""
-    return Assistant.load(trained_model, ConversationTrackerStore(None, database), action_endpoint)
+    return Assistant.load(trained_model, ConversationTrackerStore(None, database), action_endpoint, profile=DEMO)
 
 
 VERIFIED = {"order_id": "SB1002", "phone_last4": "3721"}

@@ -4,6 +4,7 @@ with a timeout per call, retries of connection errors only, and a reply once a t
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from rasa.core.actions.action import ActionExecutionRejection
 
+from switchboard.core.copy import CopyCache, load_copy
 from switchboard.core.tenants import load_tenant
 from switchboard.core.testing import free_port
 from switchboard.core.testing.plugin import repo_root
@@ -28,7 +30,6 @@ from switchboard.dialogue.action_endpoints import (
 )
 from switchboard.dialogue.action_runner import (
     UNAVAILABLE_RESPONSE,
-    UNAVAILABLE_TEXT,
     ActionFailed,
     ActionServerPolicy,
     RoutingActionEndpoint,
@@ -232,7 +233,8 @@ async def test_a_turn_that_keeps_failing_tells_the_customer_and_ends_the_form(de
         assert len(failures) == 2
     failures = start_turn()
     response = await routed.request(json=body)
-    assert response["responses"] == [{"text": UNAVAILABLE_TEXT[language], "utter_action": UNAVAILABLE_RESPONSE}]
+    text = load_copy(DEMO).fallback.actions_unavailable.of(language)
+    assert response["responses"] == [{"text": text, "utter_action": UNAVAILABLE_RESPONSE}]
     assert {"event": "active_loop", "name": None} in response["events"]
     assert {"event": "followup", "name": "action_listen"} in response["events"]
     assert failures == [] and failures.replied
@@ -252,6 +254,27 @@ async def test_the_tenants_own_wording_of_the_reply_is_used_when_its_domain_has_
     start_turn()
     response = await routed.request(json=body)
     assert response["responses"] == [{"response": UNAVAILABLE_RESPONSE}]
+    await routed.close()
+
+
+async def test_without_a_domain_response_the_reply_is_the_tenants_copy_read_when_it_changes(
+    dead_url: str, tmp_path: Path
+) -> None:
+    project = tmp_path / "shop"
+    project.mkdir()
+    copy_file = project / "copy.yaml"
+    copy_file.write_text("fallback:\n  actions_unavailable: {en: 'The shop desk is down, say agent.'}\n", "utf-8")
+    server = ActionServerAddress(dead_url, project / "endpoints.yml")
+    policy = ActionServerPolicy(timeout_s=0.3, connect_attempts=1, failed_turns_before_reply=0)
+    routed = routing_endpoint(project, TENANT, server, policy, copy=CopyCache(tmp_path).source("shop"))
+    start_turn()
+    response = await routed.request(json=call("action_order_task"))
+    assert response["responses"][0]["text"] == "The shop desk is down, say agent."
+    copy_file.write_text("fallback:\n  actions_unavailable: {en: 'Still down.'}\n", "utf-8")
+    os.utime(copy_file, ns=(10**9, 10**9))
+    start_turn()
+    response = await routed.request(json=call("action_order_task", message_id="m-2"))
+    assert response["responses"][0]["text"] == "Still down."
     await routed.close()
 
 

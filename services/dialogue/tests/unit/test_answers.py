@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from switchboard.core.projects.profile import load_profile
 from switchboard.core.testing import full_width
-from switchboard.dialogue.answers import answers_question, cancels, changes_mind, last4_in, order_id_in, says_damaged
+from switchboard.core.testing.plugin import repo_root
+from switchboard.dialogue.answers import answers_question, cancels, changes_mind, last4_in, says_damaged
 from switchboard.dialogue.arbitration import arbitrated_intent
+
+DEMO = load_profile(repo_root() / "tenants" / "demo")
+BROADBAND = load_profile(repo_root() / "tenants" / "broadband")
 
 
 @pytest.mark.parametrize(
@@ -20,7 +25,22 @@ from switchboard.dialogue.arbitration import arbitrated_intent
     ],
 )
 def test_order_ids_are_read_full_width_and_spaced(text: str, expected: str | None) -> None:
-    assert order_id_in(text) == expected
+    found = DEMO.reference_in(text)
+    assert (found[1] if found else None) == expected
+    assert found is None or found[0] == "order_id"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("账号" + full_width("LN100004"), ("account_id", "LN100004")),
+        ("it's ln 100002", ("account_id", "LN100002")),
+        ("SB1002", None),
+        ("LN100001 or LN100002", None),
+    ],
+)
+def test_another_tenants_ids_are_read_by_its_own_patterns(text: str, expected: tuple | None) -> None:
+    assert BROADBAND.reference_in(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -36,7 +56,7 @@ def test_order_ids_are_read_full_width_and_spaced(text: str, expected: str | Non
     ],
 )
 def test_phone_digits_are_read_from_answers_not_from_any_sentence(text: str, expected: str | None) -> None:
-    assert last4_in(text) == expected
+    assert last4_in(text, DEMO) == expected
 
 
 @pytest.mark.parametrize("text", ["算了不退了", "取消退货", "never mind, forget the return", "stop", "Cancel it"])
@@ -84,4 +104,4 @@ def test_a_fallback_that_answers_the_pending_question(slot: str, text: str, expe
     ],
 )
 def test_fallbacks_worded_as_questions_go_to_the_knowledge_base(text: str, expected: str) -> None:
-    assert arbitrated_intent("nlu_fallback", text, []) == expected
+    assert arbitrated_intent("nlu_fallback", text, [], DEMO) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from switchboard.core.copy import parse_copy
 from switchboard.core.tenants import AgentHours
 from switchboard.dialogue.business import agent_hours_reply, on_duty
 
@@ -32,3 +33,22 @@ def test_the_reply_carries_the_configured_hours_in_the_customers_language() -> N
     assert (values["start"], values["end"], values["timezone"]) == ("08:30", "20:00", "Beijing time")
     assert "call you back" in values["now_state"]
     assert agent_hours_reply(AgentHours(), at(10), "zh").template_values()["timezone"] == "北京时间"
+
+
+def test_the_tenants_copy_words_the_reply_and_names_its_zone() -> None:
+    copy, problems = parse_copy(
+        {
+            "business": {
+                "zone_names": {"Europe/Berlin": {"zh": "柏林时间", "en": "Berlin time"}},
+                "off_duty": {"en": "closed; write to us and we call back"},
+            }
+        }
+    )
+    assert problems == [] and copy is not None
+    berlin = datetime(2026, 6, 18, 23, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    values = agent_hours_reply(AgentHours(), berlin, "en", copy.business).template_values()
+    assert (values["timezone"], values["now_state"]) == ("Berlin time", "closed; write to us and we call back")
+    # A zone the copy does not name is said by its id; Beijing time stays named (the defaults merge in).
+    assert agent_hours_reply(AgentHours(), at(10), "en", copy.business).template_values()["timezone"] == "Beijing time"
+    tokyo = datetime(2026, 6, 18, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert agent_hours_reply(AgentHours(), tokyo, "zh", copy.business).template_values()["timezone"] == "Asia/Tokyo"

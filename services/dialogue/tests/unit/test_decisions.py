@@ -10,6 +10,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from switchboard.core.contracts import HandoffReason, Language, ReplySource, Turn
+from switchboard.core.copy import load_copy
 from switchboard.core.testing.plugin import repo_root
 from switchboard.dialogue.decisions import DECIDED, OUTBOUND, DecisionSettings, Output, recent_history, render_turn
 from switchboard.dialogue.testing import understood
@@ -116,3 +117,21 @@ def test_history_reads_only_the_last_turns() -> None:
     events = [UserUttered(f"u{i}") if i % 2 == 0 else BotUttered(f"b{i}") for i in range(1000)]
     history = recent_history(events, 3)
     assert [t.text for t in history] == ["b997", "u998", "b999"]
+
+
+def test_the_tenants_internal_slots_stay_out_of_the_handover_summary(domain) -> None:
+    event = understood("c", "转人工", "human_agent")
+    handoff = BotUttered(data={"custom": {"decision": "handoff", "reasons": ["CUSTOMER_REQUEST"]}})
+    tracker = tracker_with(
+        domain,
+        UserUttered("转人工"),
+        SlotSet("order_id", "SB1002"),
+        SlotSet("order_items", "蓝牙耳机, 充电器"),
+        handoff,
+    )
+    # The platform's list knows nothing of the shop's order_items; the demo tenant's copy hides it.
+    platform = render_turn(event, [handoff], tracker, DecisionSettings())[0].message.handoff.summary
+    assert "order_items=" in platform and "order_id=SB1002" in platform
+    demo = load_copy(Path(repo_root()) / "tenants" / "demo").slots.internal
+    summary = render_turn(event, [handoff], tracker, DecisionSettings(), demo)[0].message.handoff.summary
+    assert "order_items" not in summary and "order_id=SB1002" in summary

@@ -2,7 +2,12 @@
 
 import pytest
 
+from switchboard.core.projects.profile import load_profile
+from switchboard.core.testing.plugin import repo_root
 from switchboard.generator.cache import AnswerCache, signature
+
+DEMO = load_profile(repo_root() / "tenants" / "demo")
+BROADBAND = load_profile(repo_root() / "tenants" / "broadband")
 
 
 @pytest.mark.parametrize(
@@ -30,7 +35,7 @@ from switchboard.generator.cache import AnswerCache, signature
     ],
 )
 def test_questions_that_differ_in_meaning_have_different_signatures(a: str, b: str) -> None:
-    assert signature(a) != signature(b)
+    assert signature(a, DEMO) != signature(b, DEMO)
 
 
 @pytest.mark.parametrize(
@@ -49,13 +54,23 @@ def test_questions_that_differ_in_meaning_have_different_signatures(a: str, b: s
     ],
 )
 def test_rephrasings_keep_their_signature(a: str, b: str) -> None:
-    assert signature(a) == signature(b)
+    assert signature(a, DEMO) == signature(b, DEMO)
 
 
 def test_the_key_holds_knowledge_version_and_language() -> None:
-    assert AnswerCache.key("v1", "zh", "q") != AnswerCache.key("v2", "zh", "q") != AnswerCache.key("v1", "en", "q")
+    key = AnswerCache.key
+    assert key("v1", "zh", "q", DEMO) != key("v2", "zh", "q", DEMO) != key("v1", "en", "q", DEMO)
 
 
 def test_an_order_id_inside_chinese_text_is_part_of_the_signature() -> None:
-    assert "o=SB1001" in signature("我的订单SB1001到哪了")
-    assert "o=;" in signature("SB100 是什么")
+    assert "o=SB1001" in signature("我的订单SB1001到哪了", DEMO)
+    assert "o=;" in signature("SB100 是什么", DEMO)
+
+
+def test_the_key_separates_the_tenants_own_ids() -> None:
+    # Broadband's account numbers: LN and 6 digits, by the regex of its NLU data.
+    one, other = "我的账号LN100004这个月账单多少", "我的账号LN100007这个月账单多少"
+    assert AnswerCache.key("v1", "zh", one, BROADBAND) != AnswerCache.key("v1", "zh", other, BROADBAND)
+    assert "o=LN100004" in signature("is there an outage for ln 100004?", BROADBAND)
+    # The shop's patterns know no account number: the id is not read as one.
+    assert "o=;" in signature("is there an outage for ln 100004?", DEMO)

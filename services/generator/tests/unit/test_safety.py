@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from switchboard.core.projects.profile import load_profile
+from switchboard.core.testing.plugin import repo_root
 from switchboard.generator.safety import (
     check_output,
     looks_like_injection,
@@ -12,6 +14,9 @@ from switchboard.generator.safety import (
     strip_invisible,
     valid_cn_id,
 )
+
+DEMO = load_profile(repo_root() / "tenants" / "demo")
+BROADBAND = load_profile(repo_root() / "tenants" / "broadband")
 
 
 def test_invisible_and_tag_characters_are_stripped_but_text_and_emoji_stay() -> None:
@@ -77,6 +82,7 @@ def _vet(answer: str, **overrides):
         "supporting_texts": ["Refunds go back to the original payment method within 3-5 business days."],
         "context_text": "where is my order SB1001",
         "blocked_topics": ["politics", "政治"],
+        "references": DEMO,
     }
     return check_output(answer, **{**arguments, **overrides})
 
@@ -100,6 +106,21 @@ def test_a_grounded_answer_passes() -> None:
 def test_unsafe_answers_are_rejected_with_a_reason(answer: str, reason: str) -> None:
     verdict = _vet(answer)
     assert not verdict.ok and reason in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("账号LN100007本月账单已出。", False),
+        ("Account ln 100007 has no outage.", False),
+        ("Account LN100004 has no outage.", True),
+        ("您的账号ＬＮ１００００４暂无故障。", True),
+    ],
+)
+def test_a_broadband_account_the_customer_did_not_give_is_refused(answer: str, ok: bool) -> None:
+    verdict = _vet(answer, context_text="is there an outage for LN100004?", references=BROADBAND)
+    assert verdict.ok is ok
+    assert ok or "account_id" in verdict.reason
 
 
 def test_a_promise_the_policy_itself_makes_is_allowed() -> None:

@@ -146,3 +146,31 @@ async def test_customer_messages_reach_the_transcript_with_emotion_and_facts(mak
     assert (entry[0]["emotion"], entry[0]["facts"]) == ("ANGRY", {"order_id": "SB1003"})
     handoff = node.service.store.open_for("demo", "c3")
     assert handoff["channel_ids"]["message_id"] == message.channel_ids.message_id
+
+
+async def test_a_tenant_is_answered_in_the_words_of_its_own_copy(make_node, kafka_harness, tenants_dir) -> None:
+    (tenants_dir / "acme" / "copy.yaml").write_text(
+        "handoff:\n"
+        "  outside_hours: {zh: 'Acme 客服 {start} 上班，回电单 {ticket}。'}\n"
+        "  queued: {en: 'Acme has you at place {position}{wait}.'}\n",
+        encoding="utf-8",
+    )
+    # 23:30 in Shanghai: outside the agent hours of both tenants (09:00-21:00).
+    clock = Clock(datetime(2026, 11, 25, 15, 30, tzinfo=timezone.utc))
+    node = await make_node(clock=clock)
+    await kafka_harness.send(
+        node.topics.decided, handoff_decision("acme-night", reasons=["CUSTOMER_REQUEST"], tenant_id="acme")
+    )
+    await kafka_harness.send(node.topics.decided, handoff_decision("demo-night", reasons=["CUSTOMER_REQUEST"]))
+    replies = {r.envelope.tenant_id: r.text for r in await kafka_harness.expect(node.topics.outbound, 2)}
+    assert re.fullmatch(r"Acme 客服 09:00 上班，回电单 CB-[0-9A-F]{8}。", replies["acme"]), replies["acme"]
+    assert "工单号 CB-" in replies["demo"] and "Acme" not in replies["demo"]
+    clock.advance(12 * 3600)  # 11:30 in Shanghai: agents on duty
+    english = handoff_decision(
+        "acme-day", reasons=["CUSTOMER_REQUEST"], tenant_id="acme", language=Language.LANGUAGE_EN
+    )
+    await kafka_harness.send(node.topics.decided, english)
+    [queued] = [
+        r for r in await kafka_harness.expect(node.topics.outbound, 3) if r.envelope.conversation_id == "acme-day"
+    ]
+    assert queued.text.startswith("Acme has you at place 1"), queued.text

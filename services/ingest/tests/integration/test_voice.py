@@ -170,3 +170,19 @@ async def test_bad_signature_malformed_and_oversized_requests(make_node) -> None
         ) as r,
     ):
         assert r.status == 403
+
+
+async def test_each_tenant_greets_and_offers_the_keypad_menu_of_its_own_copy(make_node) -> None:
+    responder = Responder()
+    node = await make_node(responder)
+    token = "broadband-demo-twilio-auth-token"
+    _, twiml = await call(node, "/voice/broadband/incoming", {**CALL, "From": "+14155550100"}, sign_with=token)
+    assert "LinkNet Broadband" in says(twiml)[0]  # the tenant's name in its own greeting
+    first = "/voice/broadband/gather?turn=1&lang=en-US&fails=1&menu=0"
+    _, twiml = await call(node, first, {**CALL, "SpeechResult": ""}, sign_with=token)
+    menu = says(twiml)
+    assert "For checking for an outage, press 1." in menu and "For your bill, press 3." in menu
+    assert not any("order" in line for line in menu)  # not the demo shop's menu
+    _, twiml = await call(node, follow(twiml, "Gather"), {**CALL, "Digits": "3"}, sign_with=token)
+    assert says(twiml)[0] == "echo: /check_bill"
+    assert [m.text for m in responder.received] == ["/check_bill"]

@@ -153,6 +153,31 @@ def test_tenants_are_picked_up_at_runtime_and_a_broken_file_keeps_the_old_config
     assert tenants.get("second") is None
 
 
+def test_a_changed_copy_yaml_is_read_again_and_a_broken_one_keeps_the_last_good_copy(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    shutil.copytree(REPO / "tenants" / "demo", tmp_path / "demo", ignore=shutil.ignore_patterns("knowledge", "data"))
+    tenants = Tenants.load(tmp_path)
+    assert tenants.get("demo").tenant_copy.voice.menu_options[0].payload == "/check_order"
+    copy_file = tmp_path / "demo" / "copy.yaml"
+
+    def rewrite(text: str, seconds: int) -> None:
+        copy_file.write_text(text, "utf-8")
+        os.utime(copy_file, ns=(seconds * 1_000_000_000, seconds * 1_000_000_000))
+
+    rewrite("wechat:\n  unsupported_message: {zh: 请发文字。, en: 'Text only, please.'}\n", 1)
+    assert tenants.refresh() == ["demo"]
+    config = tenants.get("demo")
+    assert config.tenant_copy.wechat.unsupported_message.of("en") == "Text only, please."
+    assert [o.payload for o in config.tenant_copy.voice.menu_options] == ["/human_agent"]  # back to the default
+    rewrite("wechat:\n  unsupported_message: {en: 'Text {only}'}\n", 2)
+    assert tenants.refresh() == []
+    assert tenants.get("demo").tenant_copy.wechat.unsupported_message.of("en") == "Text only, please."
+    with pytest.raises(ChannelConfigError, match=r"copy.yaml: wechat.unsupported_message.en: unknown placeholder"):
+        load_channels(tmp_path / "demo" / "channels.yaml")
+
+
 def test_a_broken_tenant_does_not_stop_the_others_at_start(tmp_path: Path) -> None:
     import shutil
 

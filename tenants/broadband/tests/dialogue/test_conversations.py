@@ -101,5 +101,8 @@ async def test_outage_fault_bill_cancel_and_plan_change(
     # A plan change: the current plan, then "yes" hands the conversation to a person.
     plan = await say("c4", "I want to upgrade, account LN100005", "change_plan", "en", account_id="LN100005")
     assert plan.templates == ["utter_current_plan"]
-    assert (await say("c4", "yes", "affirm", "en")).kinds == ["handoff"]
+    accepted = await say("c4", "yes", "affirm", "en")
+    assert accepted.kinds == ["handoff"]
+    # The plan change, not the "yes", picks the agents' queue.
+    assert accepted.only("handoff").handoff.topic == "change_plan"
     client.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.io import read_yaml_file
 from rasa.utils.endpoints import EndpointConfig
 
+from switchboard.core.copy import CopyCache, TenantCopy
 from switchboard.core.logs import get_logger
+from switchboard.core.projects.profile import ProjectProfile, load_profile
 from switchboard.core.tenants import Tenant
 from switchboard.dialogue.action_runner import (
     ActionServerClient,
@@ -93,20 +96,39 @@ def _expanded(value: str, path: Path) -> str:
 
 
 def routing_endpoint(
-    project_dir: Path, tenant: Tenant, server: ActionServerAddress | None, policy: ActionServerPolicy
+    project_dir: Path,
+    tenant: Tenant,
+    server: ActionServerAddress | None,
+    policy: ActionServerPolicy,
+    *,
+    copy: Callable[[], TenantCopy] | None = None,
+    profile: ProjectProfile | None = None,
 ) -> RoutingActionEndpoint:
-    """The tenant's endpoint: platform actions in-process, the rest on ``server``."""
-    platform = InProcessActionEndpoint(platform_actions(tenant), timeout_s=policy.timeout_s)
+    """The tenant's endpoint: platform actions in-process, the rest on ``server``; ``copy`` reads the tenant's
+    current copy (its ``copy.yaml`` in ``project_dir``, read again when it changes, when not given);
+    ``profile`` is the project's tasks and reference ids (read from ``project_dir`` when not given)."""
+    copy = copy or CopyCache(project_dir.parent).source(project_dir.name)
+    profile = profile if profile is not None else load_profile(project_dir)
+    platform = InProcessActionEndpoint(platform_actions(tenant, copy, profile=profile), timeout_s=policy.timeout_s)
     client = ActionServerClient(server.url, policy) if server else None
     if server is None:
         log.info("dialogue.actions.platform_only", tenant_id=tenant.id, missing=str(project_dir / ENDPOINTS_FILE))
     else:
         log.info("dialogue.actions.server", tenant_id=tenant.id, url=server.url)
-    return RoutingActionEndpoint(platform, client, project_dir, policy)
+    return RoutingActionEndpoint(platform, client, project_dir, policy, copy)
 
 
-def tenant_action_endpoint(project_dir: Path, tenant: Tenant, database: Any, timeout_s: float) -> EndpointConfig:
+def tenant_action_endpoint(
+    project_dir: Path,
+    tenant: Tenant,
+    database: Any,
+    timeout_s: float,
+    *,
+    copy: Callable[[], TenantCopy] | None = None,
+    profile: ProjectProfile | None = None,
+) -> EndpointConfig:
     """The action endpoint of the tenant whose Rasa project is ``project_dir``.
 
     ``database`` is unused: the tenant's own records belong to its action server."""
-    return routing_endpoint(project_dir, tenant, action_server_of(project_dir), ActionServerPolicy(timeout_s=timeout_s))
+    policy = ActionServerPolicy(timeout_s=timeout_s)
+    return routing_endpoint(project_dir, tenant, action_server_of(project_dir), policy, copy=copy, profile=profile)

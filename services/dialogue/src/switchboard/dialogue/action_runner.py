@@ -11,7 +11,8 @@ Rasa only logs a failed action and goes on, so failures are recorded for the tur
 service retries the whole turn rather than replying from a half-run action. A connection error is
 retried a few times within the call (the action never ran); an action's own error or a timeout is
 not (it may have run). When the same turn has failed ``failed_turns_before_reply`` times, the next
-failure answers the customer that the request cannot be handled now, ends the form, and lets the
+failure answers the customer that the request cannot be handled now (the tenant's
+``utter_actions_unavailable`` response, else its copy's ``fallback.actions_unavailable``), ends the form, and lets the
 turn complete: the message and the conversation are kept, and the customer is not left waiting.
 
 Rasa checks every action response against its JSON schema with ``jsonschema.validate``, which first
@@ -25,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,7 @@ from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection as SdkActionExecutionRejection
 
+from switchboard.core.copy import TenantCopy, default_copy
 from switchboard.core.language import reply_language
 from switchboard.core.logs import get_logger
 from switchboard.core.telemetry import tracer
@@ -52,10 +54,6 @@ IN_PROCESS = "in_process"
 ACTION_SERVER = "action_server"
 # A response the tenant's domain may define to word the reply when its actions cannot run.
 UNAVAILABLE_RESPONSE = "utter_actions_unavailable"
-UNAVAILABLE_TEXT = {
-    "zh": "抱歉，系统暂时无法处理这个请求，请稍后再试，或者说“转人工”联系客服。",
-    "en": 'Sorry, I can\'t handle this request right now. Please try again in a few minutes, or say "agent".',
-}
 EMPTY_RESPONSE: dict[str, Any] = {"events": [], "responses": []}
 
 
@@ -221,6 +219,7 @@ class RoutingActionEndpoint(EndpointConfig):
 
     ``server`` is None for a project without ``endpoints.yml``: it serves the platform's actions only,
     and any other custom action fails with an error that names the action and the missing file.
+    ``copy`` reads the tenant's current copy (the platform's when not given).
     """
 
     def __init__(
@@ -229,12 +228,14 @@ class RoutingActionEndpoint(EndpointConfig):
         server: ActionServerClient | None,
         project_dir: Path,
         policy: ActionServerPolicy | None = None,
+        copy: Callable[[], TenantCopy] = default_copy,
     ) -> None:
         super().__init__(url=server.url if server else platform.url)
         self.platform = platform
         self.server = server
         self.project_dir = project_dir
         self.policy = policy or (server.policy if server else ActionServerPolicy())
+        self.copy = copy
         self._failed_turns: OrderedDict[str, int] = OrderedDict()
 
     async def request(
@@ -304,13 +305,12 @@ class RoutingActionEndpoint(EndpointConfig):
         _record(failure)
         return None
 
-    @staticmethod
-    def _ending(call: dict[str, Any], failures: TurnFailures, fills_slots: bool) -> dict[str, Any]:
+    def _ending(self, call: dict[str, Any], failures: TurnFailures, fills_slots: bool) -> dict[str, Any]:
         if fills_slots:
             return dict(EMPTY_RESPONSE)
         reply = not failures.replied
         failures.replied = True
-        return _ending_response(call, reply=reply)
+        return _ending_response(call, self.copy() if reply else None)
 
     async def close(self) -> None:
         if self.server is not None:
@@ -336,20 +336,21 @@ def name_fills_slots(call: dict[str, Any]) -> bool:
     )
 
 
-def _ending_response(call: dict[str, Any], *, reply: bool) -> dict[str, Any]:
-    """Ends the form (its state stays in the slots) and the turn, with the reply when ``reply``."""
+def _ending_response(call: dict[str, Any], reply: TenantCopy | None) -> dict[str, Any]:
+    """Ends the form (its state stays in the slots) and the turn, with the reply (in the words of the copy
+    ``reply``) when one is given."""
     tracker = call.get("tracker") or {}
     events: list[dict[str, Any]] = [
         {"event": "followup", "name": "action_listen"},
     ]
     if (tracker.get("active_loop") or {}).get("name"):
         events += [{"event": "slot", "name": "requested_slot", "value": None}, {"event": "active_loop", "name": None}]
-    if not reply:
+    if reply is None:
         return {"events": events, "responses": []}
     responses = ((call.get("domain") or {}).get("responses")) or {}
     if UNAVAILABLE_RESPONSE in responses:
         response: dict[str, Any] = {"response": UNAVAILABLE_RESPONSE}
     else:
         language = reply_language((tracker.get("slots") or {}).get("language"))
-        response = {"text": UNAVAILABLE_TEXT[language], "utter_action": UNAVAILABLE_RESPONSE}
+        response = {"text": reply.fallback.actions_unavailable.of(language), "utter_action": UNAVAILABLE_RESPONSE}
     return {"events": events, "responses": [response]}

@@ -9,6 +9,7 @@ the service turns into ``ReplyDecided`` events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +19,11 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from switchboard.core.copy import TenantCopy, default_copy
 from switchboard.core.language import reply_language
+from switchboard.core.projects.profile import ProjectProfile
 from switchboard.core.tenants import Tenant
-from switchboard.dialogue.arbitration import OFFERED_TASK_ENTITY, TASK_INTENTS
+from switchboard.dialogue.arbitration import OFFERED_TASK_ENTITY
 from switchboard.dialogue.business import agent_hours_reply
 
 OFFERED_TASK_SLOT = "offered_task"
@@ -32,6 +35,12 @@ REASON_NEGATIVE_EMOTION = "NEGATIVE_EMOTION"
 REASON_REPEATED_FALLBACK = "REPEATED_FALLBACK"
 REASON_SENSITIVE_INTENT = "SENSITIVE_INTENT"
 REASON_POLICY_EXCEPTION = "POLICY_EXCEPTION"
+
+
+# Answers to an offer, which say nothing of what the conversation is about.
+_ANSWER_INTENTS = frozenset({"affirm", "deny"})
+# How many customer messages back the request behind an accepted offer is looked for.
+_TOPIC_LOOKBACK = 6
 
 
 def language_of(tracker: Tracker) -> str:
@@ -69,14 +78,27 @@ def handoff_reasons(tracker: Tracker) -> list[str]:
     return reasons or [REASON_CUSTOMER_REQUEST]
 
 
+def handoff_topic(tracker: Tracker) -> str:
+    """What the conversation is about, which picks the agents' queue: the form's task; after a "yes" to an
+    offer, the task or the request that led to the offer (a "yes" is about nothing); else the latest intent."""
+    if tracker.active_loop_name and tracker.get_slot("task"):
+        return str(tracker.get_slot("task"))
+    intents = last_user_intents(tracker.events, _TOPIC_LOOKBACK)
+    latest = intents[0] if intents else ""
+    if latest not in _ANSWER_INTENTS:
+        return latest
+    if tracker.get_slot("task"):
+        return str(tracker.get_slot("task"))
+    return next((intent for intent in intents if intent and intent not in _ANSWER_INTENTS), latest)
+
+
 def handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Asks for a person and pauses the bot: it stays silent until the agent hands the conversation back."""
-    topic = tracker.get_slot("task") if tracker.active_loop_name else None
     dispatcher.utter_message(
         json_message={
             "decision": DECISION_HANDOFF,
             "reasons": handoff_reasons(tracker),
-            "topic": topic or (tracker.latest_message.get("intent") or {}).get("name") or "",
+            "topic": handoff_topic(tracker),
         }
     )
     return [
@@ -88,7 +110,11 @@ def handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTyp
 
 
 class ActionGenerateAnswer(Action):
-    """Hands the question to the generator, which answers from the tenant's knowledge base."""
+    """Hands the question to the generator, which answers from the tenant's knowledge base; offers one of
+    the tenant's ``task_intents`` when arbitration found the question to be about the customer's own case."""
+
+    def __init__(self, task_intents: frozenset[str]) -> None:
+        self.task_intents = task_intents
 
     def name(self) -> str:
         return "action_generate_answer"
@@ -96,7 +122,7 @@ class ActionGenerateAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(json_message={"decision": DECISION_GENERATE, "personal": False})
         offer = next(tracker.get_latest_entity_values(OFFERED_TASK_ENTITY), None)
-        if offer in TASK_INTENTS and tracker.active_loop_name is None:
+        if offer in self.task_intents and tracker.active_loop_name is None:
             # A question about the customer's own case: answered, then the task is offered.
             dispatcher.utter_message(response="utter_offer_task")
             return [SlotSet(OFFERED_TASK_SLOT, offer)]
@@ -114,24 +140,29 @@ class ActionHandoff(Action):
 
 
 class ActionBusinessInfo(Action):
-    """Agent hours and how to reach a person, from the tenant's record (never a ticket)."""
+    """Agent hours and how to reach a person, from the tenant's record (never a ticket), in its copy's words."""
 
-    def __init__(self, tenant: Tenant) -> None:
+    def __init__(self, tenant: Tenant, copy: Callable[[], TenantCopy] = default_copy) -> None:
         self.tenant = tenant
+        self.copy = copy
 
     def name(self) -> str:
         return "action_business_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         now = datetime.now(ZoneInfo(self.tenant.timezone))
-        reply = agent_hours_reply(self.tenant.agent_hours, now, language_of(tracker))
+        reply = agent_hours_reply(self.tenant.agent_hours, now, language_of(tracker), self.copy().business)
         dispatcher.utter_message(response="utter_agent_hours", **reply.template_values())
         return []
 
 
-def platform_actions(tenant: Tenant) -> list[Action]:
-    """The custom actions every tenant's assistant gets, run in the dialogue process."""
-    return [ActionGenerateAnswer(), ActionHandoff(), ActionBusinessInfo(tenant)]
+def platform_actions(
+    tenant: Tenant, copy: Callable[[], TenantCopy] = default_copy, *, profile: ProjectProfile
+) -> list[Action]:
+    """The custom actions every tenant's assistant gets, run in the dialogue process; ``copy`` reads the
+    tenant's current copy, ``profile`` is what its Rasa project says of its tasks."""
+    offered = profile.task_intents if profile.offers_tasks else frozenset()
+    return [ActionGenerateAnswer(offered), ActionHandoff(), ActionBusinessInfo(tenant, copy)]
 
 
 # The names of ``platform_actions``: these never go to a tenant's action server.

@@ -1,19 +1,20 @@
-"""What a customer's answer to the form's question says, read from its text: an order id, the phone's
-last 4 digits, an explicit cancel, a change of mind, a damaged item.
+"""What a customer's answer to the form's question says, read from its text: the phone's last 4 digits,
+an explicit cancel, a change of mind, a damaged item.
 
 NLU reads each message alone and often gives no entity for an answer (full-width digits, "it's 3721", "杯子");
 the form, which asked the question, reads the text itself. Text is NFKC-normalized first, so full-width
 letters and digits typed with a Chinese input method ("SB1005" typed full-width) read as their ASCII forms.
+A reference id (an order number) is read by the tenant's own patterns (``ProjectProfile.reference_in``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from switchboard.core.projects.profile import ProjectProfile, normalized
 
 # The form's questions any words can answer (validation then checks them against the order).
 FREE_TEXT_SLOTS = frozenset({"product", "return_reason", "address"})
-ORDER_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])SB\s*-?\s*(\d{4})(?![0-9])", re.IGNORECASE)
 # Four digits standing alone: not part of a longer number nor of an id such as SB1003.
 BARE_FOUR_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{4}(?![0-9])")
 # Beyond this many other characters an answer of four digits is a sentence, and its digits count
@@ -52,22 +53,12 @@ _EXPLICIT_COMPLAINT = re.compile(
 )
 
 
-def normalized(text: str) -> str:
-    """NFKC: full-width letters, digits and punctuation as their ASCII forms."""
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def order_id_in(text: str) -> str | None:
-    """The one order id a text names ("订单号SB1005" full-width, "sb 1002"), upper case; None for none or two."""
-    found = {f"SB{digits}" for digits in ORDER_ID_IN_TEXT.findall(normalized(text))}
-    return found.pop() if len(found) == 1 else None
-
-
-def last4_in(text: str) -> str | None:
+def last4_in(text: str, profile: ProjectProfile | None = None) -> str | None:
     """The phone's last 4 digits in an answer: a short answer that is just them (full-width too,
     "尾号是 3721。"), or a sentence that says they are the phone's digits. Anything else (a year or an amount inside a
-    longer sentence, two groups of digits) is no answer."""
-    text = ORDER_ID_IN_TEXT.sub(" ", normalized(text))
+    longer sentence, two groups of digits, the digits of one of the tenant's reference ids when ``profile``
+    is given) is no answer."""
+    text = profile.without_references(text) if profile else normalized(text)
     groups = BARE_FOUR_DIGITS.findall(text)
     if len(groups) != 1:
         return None
@@ -76,12 +67,11 @@ def last4_in(text: str) -> str | None:
 
 
 def answers_question(slot: str | None, text: str) -> bool:
-    """Whether ``text`` can answer the form's question for ``slot``: the digits or the order id it asks
-    for, or any words for a free-text question (the item, the reason, the address)."""
+    """Whether ``text`` can answer the form's question for ``slot``: the digits it asks for, or any words
+    for a free-text question (the item, the reason, the address). A reference id (an order number) needs
+    no reading here: the dialogue service adds it as an entity, which fills its slot."""
     if slot == "phone_last4":
         return last4_in(text) is not None
-    if slot == "order_id":
-        return order_id_in(text) is not None
     return slot in FREE_TEXT_SLOTS and bool(normalized(text)) and not cancels(text)
 
 

@@ -1,8 +1,13 @@
 """Question or task: a task intent read from a how/what/谁/多久/哪里 question that names no order and
 no one's own order is a knowledge question; a question about agents' hours is business information;
 a message NLU could not read that is worded as a question goes to the knowledge base (which answers
-or says it does not know), and one that explicitly cancels is a stop. A message that is only an order
-number, with no task said, is a look at that order.
+or says it does not know), and one that explicitly cancels is a stop. A message that is only a reference
+id (an order number), with no task said, starts the tenant's look-up (a look at that order).
+
+Which intents are tasks, which entities are reference ids (and their patterns), which intent a bare id
+starts: the tenant's ``ProjectProfile``, read from its Rasa project (``switchboard.core.projects.profile``).
+The intents named here (the knowledge question, business information, a stop, ...) are the platform's
+conversation intents; a reading is only ever changed to an intent the tenant's domain declares.
 
 A question about the customer's own case that names no order ("I moved house, is it possible to change
 where my order goes", "货寄回去以后，钱多久能退到我这") asks how things work as much as it asks for the
@@ -15,9 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from switchboard.core.projects.profile import ProjectProfile
 from switchboard.dialogue.answers import cancels, explicitly_complains, normalized
 
-TASK_INTENTS = frozenset({"check_order", "return_item", "damaged_item", "refund_status", "change_address", "invoice"})
 KNOWLEDGE_INTENT = "policy_question"
 BUSINESS_INTENT = "business_info"
 FALLBACK_INTENT = "nlu_fallback"
@@ -25,14 +30,11 @@ STOP_INTENT = "stop"
 CHITCHAT_INTENT = "chitchat"
 COMPLAINT_INTENT = "complaint"
 HUMAN_INTENT = "human_agent"
-ORDER_STATUS_INTENT = "check_order"
 # Readings an explicit cancel ("算了不退了", "never mind, forget the return") may get from NLU.
 CANCELLED_INTENTS = frozenset({FALLBACK_INTENT, "deny", "affirm", "chitchat"})
 # Readings that may be a question about when or how to reach a person.
 PEOPLE_INTENTS = frozenset({"human_agent", KNOWLEDGE_INTENT})
 OFFERED_TASK_ENTITY = "offered_task"
-# Entities that make a message about one order: then it is a task, whatever its wording.
-ORDER_ENTITIES = frozenset({"order_id", "phone_last4", "phone_number"})
 
 _QUESTION_ZH = re.compile(
     r"谁|多久|多长时间|哪里|哪儿|什么|怎么|怎样|如何|多少|几天|几个工作日|是否|能不能|可不可以|有没有|吗[？?！!。\s]*$"
@@ -53,8 +55,9 @@ _ASKS_EN = re.compile(
 _PERSONAL = re.compile(
     r"我的|我买的|我这|我刚|我要|我想|帮我|给我|\bmy\b|\bI want\b|\bI'd like\b|\bI need\b|\bI'm\b", re.IGNORECASE
 )
-# Just an order number ("SB1002", "订单号：SB1002", "order #SB1002"): nothing else is said.
-_BARE_ORDER_ID = re.compile(r"^\W*(订单号?|单号|order(\s+(number|no\.?|id))?)?\W*SB\s*-?\s*\d{4}\W*$", re.IGNORECASE)
+# Words that only say what a bare reference id is ("订单号：SB1002", "order #SB1002", "账号 LN100004"); the
+# words of the entity's name ("order", "account") count too.
+_ID_LABELS = ("订单号", "订单", "单号", "账号", "帐号", "账户", "用户号", "编号", "号码", "number", "no", "id", "ref")
 # A question about how the customer's own case works: possibility, timing, what to do.
 _OWN_CASE_QUESTION = re.compile(
     r"还能|能不能|可不可以|可以.{0,12}吗|能.{0,12}吗|多久|多长时间|什么时候|几天|怎么办|在哪|算不算|是不是|"
@@ -109,9 +112,15 @@ def is_general_question(text: str) -> bool:
     return asks and not _PERSONAL.search(text)
 
 
-def is_bare_order_id(text: str) -> bool:
-    """Just an order number ("SB1002", "订单号：SB1002", full-width too)."""
-    return bool(_BARE_ORDER_ID.match(normalized(text)))
+def is_bare_reference(text: str, profile: ProjectProfile) -> bool:
+    """Just one of the tenant's reference ids, perhaps with what it is ("SB1002", "订单号：SB1002", full-width
+    and spaced too)."""
+    found = profile.reference_in(text)
+    if found is None:
+        return False
+    labels = sorted({*_ID_LABELS, *found[0].split("_")}, key=len, reverse=True)
+    rest = re.sub(r"[\W_]+", "", profile.without_references(text))
+    return re.fullmatch(f"(?:{'|'.join(map(re.escape, labels))})*", rest, re.IGNORECASE) is not None
 
 
 def asks_about_own_case(text: str) -> bool:
@@ -126,28 +135,36 @@ def reads_as_question(text: str) -> bool:
     return bool(_ASKS_ZH.search(text) or _ASKS_EN.search(text))
 
 
-def names_an_order(entities: list[dict[str, Any]]) -> bool:
-    """An order id or the phone's digits among the entities: the message is about one order."""
-    return any(entity.get("entity") in ORDER_ENTITIES for entity in entities)
+def names_a_case(entities: list[dict[str, Any]], profile: ProjectProfile) -> bool:
+    """A reference id or another entity a task's form asks for (an order id, the phone's digits) among the
+    entities: the message is about one case."""
+    return any(entity.get("entity") in profile.case_entities for entity in entities)
 
 
-def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) -> str:
-    """The intent the dialogue acts on: ``intent`` unless the wording says question, not task."""
+def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]], profile: ProjectProfile) -> str:
+    """The intent the dialogue acts on: ``intent`` unless the wording says question, not task (and the
+    tenant's domain has the intent it says)."""
+    name = _arbitrated(intent, text, entities, profile)
+    return name if name in profile.intents else intent
+
+
+def _arbitrated(intent: str, text: str, entities: list[dict[str, Any]], profile: ProjectProfile) -> str:
     plain = normalized(text)
+    tasks = profile.task_intents
     if intent in CANCELLED_INTENTS and cancels(plain):
         return STOP_INTENT
     if (
-        intent in TASK_INTENTS
+        intent in tasks
         and cancels(plain)
         and not (_REQUEST.search(plain) or any(reads_as_question(clause) for clause in _CLAUSES.split(plain)))
     ):
         # "actually forget it, leave the address as it is": the task's words, but no task asked for (a
         # change of mind asks for one: "算了不退了，我想查一下物流", "actually forget that, where is my order").
         return STOP_INTENT
-    if intent not in TASK_INTENTS and is_bare_order_id(plain):
+    if profile.lookup_intent and intent not in tasks and is_bare_reference(plain, profile):
         # Customers paste the number and wait: NLU reads it as anything (a fallback, a question).
-        return ORDER_STATUS_INTENT
-    if names_an_order(entities):
+        return profile.lookup_intent
+    if names_a_case(entities, profile):
         return intent
     if intent == FALLBACK_INTENT and reads_as_question(plain):
         return KNOWLEDGE_INTENT
@@ -167,28 +184,28 @@ def arbitrated_intent(intent: str, text: str, entities: list[dict[str, Any]]) ->
         # "你们的仓库在哪个城市", "do you sell gift cards": about the shop, not small talk with the assistant; the
         # knowledge base answers or says honestly that it does not know.
         return KNOWLEDGE_INTENT
-    if intent in TASK_INTENTS and is_general_question(plain):
+    if intent in tasks and is_general_question(plain):
         return KNOWLEDGE_INTENT
     if intent in PEOPLE_INTENTS and _HOURS.search(plain) and _PEOPLE.search(plain):
         return BUSINESS_INTENT
     return intent
 
 
-def offered_task(intent: str, text: str, entities: list[dict[str, Any]]) -> str | None:
+def offered_task(intent: str, text: str, entities: list[dict[str, Any]], profile: ProjectProfile) -> str | None:
     """The task to offer after a knowledge answer: ``intent`` when the message asks how the customer's own
-    case works and names no order; None otherwise."""
-    if intent not in TASK_INTENTS or names_an_order(entities):
+    case works and names no case, and the tenant's domain words the offer; None otherwise."""
+    if not profile.offers_tasks or intent not in profile.task_intents or names_a_case(entities, profile):
         return None
     return intent if asks_about_own_case(text) else None
 
 
-def arbitrate(parse_data: dict[str, Any]) -> dict[str, Any]:
+def arbitrate(parse_data: dict[str, Any], profile: ProjectProfile) -> dict[str, Any]:
     """Rasa parse data with the arbitrated intent on top (its ranking keeps every other reading)."""
     intent = parse_data["intent"]
     text, entities = parse_data.get("text") or "", parse_data.get("entities") or []
-    name = arbitrated_intent(intent["name"], text, entities)
-    offer = offered_task(name, text, entities)
-    if offer is not None:
+    name = arbitrated_intent(intent["name"], text, entities, profile)
+    offer = offered_task(name, text, entities, profile)
+    if offer is not None and KNOWLEDGE_INTENT in profile.intents:
         name = KNOWLEDGE_INTENT
         entities = [*entities, {"entity": OFFERED_TASK_ENTITY, "value": offer, "extractor": "switchboard-dialogue"}]
     if name == intent["name"]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,11 @@ from switchboard.core.contracts import (
     MessageUnderstood,
     conversation_key,
 )
+from switchboard.core.copy import TenantCopy, default_copy
 from switchboard.core.language import SUPPORTED, from_wire
 from switchboard.core.logs import get_logger
+from switchboard.core.projects.profile import ProjectProfile
 from switchboard.dialogue.action_runner import InProcessActionEndpoint, start_turn
-from switchboard.dialogue.answers import order_id_in
 from switchboard.dialogue.arbitration import arbitrate
 from switchboard.dialogue.decisions import DecisionSettings, Output, render_turn
 from switchboard.dialogue.errors import DialogueRetryableError
@@ -41,7 +43,6 @@ log = get_logger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_ENTITY = "language"
-ORDER_ID_ENTITY = "order_id"
 
 
 def quiet_rasa(*, own_logging: bool) -> None:
@@ -61,8 +62,9 @@ def quiet_rasa(*, own_logging: bool) -> None:
         logging.getLogger("rasa").setLevel(logging.WARNING)
 
 
-def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
-    """Rasa's parse data for an NLU reading, arbitrated (a message with no reading counts as not understood)."""
+def parse_data_of(event: MessageUnderstood, profile: ProjectProfile) -> dict[str, Any]:
+    """Rasa's parse data for an NLU reading, arbitrated by the rules of the tenant's ``profile`` (a message
+    with no reading counts as not understood)."""
     understanding = event.understanding
     intent = {
         "name": understanding.intent.name or FALLBACK_INTENT,
@@ -84,11 +86,10 @@ def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
         if entity.group:
             item["group"] = entity.group
         entities.append(item)
-    if not any(item["entity"] == ORDER_ID_ENTITY for item in entities):
+    reference = profile.reference_in(event.message.text)
+    if reference and not any(item["entity"] == reference[0] for item in entities):
         # An id NLU's pattern missed, typed full-width or spaced ("订单号SB1005" full-width, "sb 1005").
-        order_id = order_id_in(event.message.text)
-        if order_id:
-            entities.append({"entity": ORDER_ID_ENTITY, "value": order_id, "extractor": "switchboard-dialogue"})
+        entities.append({"entity": reference[0], "value": reference[1], "extractor": "switchboard-dialogue"})
     language = from_wire(understanding.language)
     if language in SUPPORTED:
         # Mixed or unknown language keeps the conversation's language.
@@ -100,7 +101,8 @@ def parse_data_of(event: MessageUnderstood) -> dict[str, Any]:
             "intent_ranking": ranking or [intent],
             "entities": entities,
             "message_id": event.envelope.event_id,
-        }
+        },
+        profile,
     )
 
 
@@ -115,12 +117,23 @@ def metadata_of(event: MessageUnderstood) -> dict[str, Any]:
 
 
 class Assistant:
-    """The tenant's Rasa agent with our tracker store and in-process actions."""
+    """The tenant's Rasa agent with our tracker store and in-process actions; ``profile`` is what its Rasa
+    project says of tasks and reference ids (arbitration reads every message with it)."""
 
-    def __init__(self, agent: Agent, store: ConversationTrackerStore, settings: DecisionSettings) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        store: ConversationTrackerStore,
+        settings: DecisionSettings,
+        profile: ProjectProfile,
+        copy: Callable[[], TenantCopy] = default_copy,
+    ) -> None:
         self.agent = agent
         self.store = store
         self.settings = settings
+        self.profile = profile
+        # Reads the tenant's current copy: its slots.internal stay out of the decisions' context.
+        self.copy = copy
         # Rasa wraps stores in FailSafeTrackerStore, which swallows write errors: ours must surface.
         agent.tracker_store = store
         agent.processor.tracker_store = store
@@ -132,6 +145,9 @@ class Assistant:
         store: ConversationTrackerStore,
         actions: InProcessActionEndpoint,
         settings: DecisionSettings | None = None,
+        *,
+        profile: ProjectProfile,
+        copy: Callable[[], TenantCopy] = default_copy,
     ) -> Assistant:
         settings = settings or DecisionSettings()
         agent = Agent.load(str(model), tracker_store=store, action_endpoint=actions)
@@ -141,7 +157,7 @@ class Assistant:
             log.warning(
                 "dialogue.window.capped", policies=list(store.window.capped), user_turns=store.window.user_turns
             )
-        return cls(agent, store, settings)
+        return cls(agent, store, settings, profile, copy)
 
     async def handle(self, event: MessageUnderstood) -> list[Output]:
         """Runs one customer turn (or returns the stored decisions of a turn that already ran)."""
@@ -156,7 +172,7 @@ class Assistant:
             text=event.message.text,
             output_channel=CollectingOutputChannel(),
             sender_id=sender,
-            parse_data=parse_data_of(event),
+            parse_data=parse_data_of(event, self.profile),
             input_channel=Channel.Name(event.envelope.channel),
             message_id=turn_id,
             metadata=metadata_of(event),
@@ -169,7 +185,7 @@ class Assistant:
         await processor._run_prediction_loop(message.output_channel, tracker)
         if failures:
             raise DialogueRetryableError(f"custom actions failed: {'; '.join(failures)}")
-        outputs = render_turn(event, self.store.new_events(tracker), tracker, self.settings)
+        outputs = render_turn(event, self.store.new_events(tracker), tracker, self.settings, self.copy().slots.internal)
         await self.store.commit(tracker, turn_id, [StoredOutput(o.kind, o.payload()) for o in outputs])
         return outputs
 

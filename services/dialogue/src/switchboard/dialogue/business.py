@@ -1,19 +1,13 @@
-"""Business information answered from the tenant's configuration: when human agents are on duty."""
+"""Business information answered from the tenant's configuration: when human agents are on duty, in the words of
+the tenant's copy (``copy.yaml``, section ``business``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from switchboard.core.copy import BusinessCopy, default_copy
 from switchboard.core.tenants import AgentHours
-
-_ZONE_NAMES = {"zh": "北京时间", "en": "Beijing time"}
-_STATE = {
-    ("zh", True): "人工客服在线，说“转人工”即可",
-    ("zh", False): "不在服务时间，您可以留言，我们会在服务时间内回电",
-    ("en", True): 'agents are on duty, just say "agent"',
-    ("en", False): "outside these hours; leave a message and we will call you back",
-}
 
 
 @dataclass(frozen=True)
@@ -25,14 +19,10 @@ class AgentHoursReply:
     timezone: str
     on_duty: bool
     language: str
+    now_state: str
 
     def template_values(self) -> dict[str, str]:
-        return {
-            "start": self.start,
-            "end": self.end,
-            "timezone": self.timezone,
-            "now_state": _STATE[(self.language, self.on_duty)],
-        }
+        return {"start": self.start, "end": self.end, "timezone": self.timezone, "now_state": self.now_state}
 
 
 def on_duty(hours: AgentHours, now: datetime) -> bool:
@@ -41,7 +31,12 @@ def on_duty(hours: AgentHours, now: datetime) -> bool:
     return start <= clock < end if start <= end else clock >= start or clock < end
 
 
-def agent_hours_reply(hours: AgentHours, now: datetime, language: str) -> AgentHoursReply:
-    zone = str(now.tzinfo or "")
-    name = _ZONE_NAMES[language] if zone == "Asia/Shanghai" else zone
-    return AgentHoursReply(hours.start, hours.end, name, on_duty(hours, now), language)
+def agent_hours_reply(
+    hours: AgentHours, now: datetime, language: str, copy: BusinessCopy | None = None
+) -> AgentHoursReply:
+    """The agent hours at ``now`` (tenant time), worded by ``copy`` (the platform's when not given)."""
+    copy = copy or default_copy().business
+    duty = on_duty(hours, now)
+    state = (copy.on_duty if duty else copy.off_duty).of(language)
+    zone = copy.zone_name(str(now.tzinfo or ""), language)
+    return AgentHoursReply(hours.start, hours.end, zone, duty, language, state)

@@ -8,7 +8,7 @@ position, so running the same turn again yields the same ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +29,8 @@ from switchboard.core.contracts import (
     Turn,
     caused_envelope,
 )
+from switchboard.core.copy import default_copy
 from switchboard.core.language import reply_language, to_wire
-
-# Slots that are bookkeeping, not context worth handing to the generator.
-_INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "order_items", "offered_handoff", "offered_task"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +72,12 @@ def render_turn(
     new_events: Sequence[Event],
     tracker: DialogueStateTracker,
     settings: DecisionSettings,
+    internal_slots: Collection[str] | None = None,
 ) -> list[Output]:
-    """The events to publish for the bot utterances among ``new_events``, in order."""
+    """The events to publish for the bot utterances among ``new_events``, in order; ``internal_slots`` are left
+    out of the generator's and the agent's context (the tenant copy's ``slots.internal``; the platform's when
+    not given)."""
+    internal = frozenset(default_copy().slots.internal if internal_slots is None else internal_slots)
     utterances = [item for item in new_events if isinstance(item, BotUttered)]
     language = to_wire(reply_language(tracker.get_slot("language")))
     kinds = [_kind(item) for item in utterances]
@@ -89,7 +91,7 @@ def render_turn(
         if kind == "generate":
             decision = ReplyDecided(
                 envelope=envelope,
-                generate=_generate(event, tracker, settings, bool(custom.get("personal"))),
+                generate=_generate(event, tracker, settings, bool(custom.get("personal")), internal),
                 language=language,
                 message=event.message,
                 reply_sequence=reply_index,
@@ -100,7 +102,7 @@ def render_turn(
         elif kind == "handoff":
             decision = ReplyDecided(
                 envelope=envelope,
-                handoff=_handoff(custom, tracker, language),
+                handoff=_handoff(custom, tracker, language, internal),
                 language=language,
                 message=event.message,
             )
@@ -150,12 +152,16 @@ def _custom(utterance: BotUttered) -> dict[str, Any]:
 
 
 def _generate(
-    event: MessageUnderstood, tracker: DialogueStateTracker, settings: DecisionSettings, personal: bool
+    event: MessageUnderstood,
+    tracker: DialogueStateTracker,
+    settings: DecisionSettings,
+    personal: bool,
+    internal: Collection[str],
 ) -> GenerateDecision:
     return GenerateDecision(
         question=event.message.text,
         history=recent_history(tracker.events, settings.history_turns, skip_latest_user=True),
-        slots=context_slots(tracker),
+        slots=context_slots(tracker, internal),
         # The intent the dialogue acted on, after arbitration.
         intent=(tracker.latest_message.intent or {}).get("name") or event.understanding.intent.name,
         emotion=event.understanding.emotion,
@@ -164,14 +170,16 @@ def _generate(
     )
 
 
-def _handoff(custom: dict[str, Any], tracker: DialogueStateTracker, language: int) -> HandoffDecision:
+def _handoff(
+    custom: dict[str, Any], tracker: DialogueStateTracker, language: int, internal: Collection[str]
+) -> HandoffDecision:
     reasons = []
     for name in custom.get("reasons") or []:
         try:
             reasons.append(HandoffReason.Value(f"HANDOFF_REASON_{name}"))
         except ValueError:
             reasons.append(HandoffReason.HANDOFF_REASON_UNSPECIFIED)
-    slots = context_slots(tracker)
+    slots = context_slots(tracker, internal)
     summary = "; ".join(f"{name}={value}" for name, value in sorted(slots.items()))
     return HandoffDecision(
         reasons=reasons,
@@ -182,11 +190,12 @@ def _handoff(custom: dict[str, Any], tracker: DialogueStateTracker, language: in
     )
 
 
-def context_slots(tracker: DialogueStateTracker) -> dict[str, str]:
-    """Slots with a value, as strings (the generator's and the agent's context)."""
+def context_slots(tracker: DialogueStateTracker, internal: Collection[str]) -> dict[str, str]:
+    """Slots with a value, as strings (the generator's and the agent's context), but the ``internal`` ones:
+    bookkeeping, not context."""
     values = {}
     for name, slot in tracker.slots.items():
-        if name in _INTERNAL_SLOTS or slot.value is None:
+        if name in internal or slot.value is None:
             continue
         if name != "language" and slot.value == slot.initial_value:
             continue

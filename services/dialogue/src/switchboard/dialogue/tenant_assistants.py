@@ -15,6 +15,7 @@ as thread-safe, and on a small machine two loads would only slow each other down
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from typing import Any
 
 from prometheus_client import Gauge, Histogram
 
+from switchboard.core.copy import CopyCache
 from switchboard.core.logs import get_logger
 from switchboard.core.projects import validate_tenant
+from switchboard.core.projects.profile import ProfileError, load_profile
 from switchboard.core.tenant_watch import Stamp, stamp_of
 from switchboard.core.tenants import TENANT_ID, TenantError, load_tenant
 from switchboard.dialogue.action_endpoints import tenant_action_endpoint
@@ -113,6 +116,8 @@ class TenantAssistants:
         self._indexes_ready = False
         self._retiring: set[asyncio.Future[None]] = set()
         self._stamps: dict[str, Stamp] = {}
+        # Each tenant's copy.yaml, read again when it changes: no retraining, no reload of the assistant.
+        self.copies = CopyCache(tenants_dir)
 
     def known(self) -> list[str]:
         """Tenant ids with a folder and a ``tenant.yaml``, sorted."""
@@ -184,6 +189,10 @@ class TenantAssistants:
                 tenant = load_tenant(project / TENANT_FILE)
             except TenantError as error:
                 raise DialoguePermanentError(str(error)) from None
+            try:
+                profile = await asyncio.to_thread(load_profile, project)
+            except ProfileError as error:
+                raise DialoguePermanentError(str(error)) from None
             model = await asyncio.to_thread(ensure_model, project, self.limits.cache_dir, show_progress=False)
             store = ConversationTrackerStore(
                 None,
@@ -194,8 +203,15 @@ class TenantAssistants:
             if not self._indexes_ready:
                 await asyncio.to_thread(store.ensure_indexes)
                 self._indexes_ready = True
-            actions = tenant_action_endpoint(project, tenant, self.database, self.limits.action_timeout_s)
-            assistant = await asyncio.to_thread(Assistant.load, model, store, actions, self.limits.decisions)
+            copy = self.copies.source(tenant_id)
+            actions = tenant_action_endpoint(
+                project, tenant, self.database, self.limits.action_timeout_s, profile=profile, copy=copy
+            )
+            assistant = await asyncio.to_thread(
+                functools.partial(
+                    Assistant.load, model, store, actions, self.limits.decisions, profile=profile, copy=copy
+                )
+            )
             loaded = LoadedAssistant(
                 tenant_id,
                 model.name.removeprefix("dialogue-").removesuffix(".tar.gz"),

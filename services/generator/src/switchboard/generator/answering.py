@@ -23,6 +23,7 @@ from prometheus_client import Counter
 
 from switchboard.core.contracts import ReplySource
 from switchboard.core.logs import get_logger
+from switchboard.core.projects.profile import ProjectProfile, load_profile
 from switchboard.generator import style as phrasing
 from switchboard.generator.answerability import QuestionScope
 from switchboard.generator.cache import AnswerCache, CachedAnswer
@@ -100,6 +101,7 @@ class Answerer:
         self._model = model
         self._policy = policy
         self._styles: dict[str, TenantStyle] = {}
+        self._profiles: dict[str, ProjectProfile] = {}
         self._canary = f"CANARY-{secrets.token_hex(6)}"
 
     def _style(self, tenant_id: str) -> TenantStyle:
@@ -107,9 +109,17 @@ class Answerer:
             self._styles[tenant_id] = load_style(self._tenants_dir, tenant_id)
         return self._styles[tenant_id]
 
+    def _profile(self, tenant_id: str) -> ProjectProfile:
+        """The tenant's reference-id patterns (its Rasa project, next to its knowledge): the cache key
+        and the safety check read its order or account numbers with them."""
+        if tenant_id not in self._profiles:
+            self._profiles[tenant_id] = load_profile(self._tenants_dir / tenant_id)
+        return self._profiles[tenant_id]
+
     async def answer(self, question: Question, *, deadline: float, on_delta: Delta | None = None) -> Answer:
         """The answer to ``question``; model output is streamed to ``on_delta`` before it is vetted."""
         style = self._style(question.tenant_id)
+        references = self._profile(question.tenant_id)
         language = question.language
         cleaned = strip_invisible(question.text)
         if looks_like_injection(cleaned) or blocked_topic(cleaned, style.blocked_topics):
@@ -118,21 +128,14 @@ class Answerer:
         await self._retriever.ensure_current(question.tenant_id)
         version = self._retriever.version(question.tenant_id)
         if not question.personal:
-            cached = await self._cache.get(question.tenant_id, version, language, text)
+            cached = await self._cache.get(question.tenant_id, version, language, text, references)
             if cached is not None:
                 neutral = Answer(cached.text, cached.source, cached.citations, cache_hit=True)
                 return self._finish("cache", _in_tone(neutral, question))
         several = await self._several(question, text)
         if several:
             answer = self._extractive_many(question, several)
-            if not question.personal:
-                await self._cache.put(
-                    question.tenant_id,
-                    version,
-                    language,
-                    text,
-                    CachedAnswer(answer.text, answer.source, answer.citations),
-                )
+            await self._remember(question, version, language, text, answer, references)
             return _in_tone(answer, question)
         hits = self._answering(
             question.tenant_id, text, await self._retriever.search(question.tenant_id, text, language)
@@ -144,14 +147,19 @@ class Answerer:
         hits = _prefer_language(hits, language, self._policy.same_document_margin)
         answer = None
         if self._model is not None and language in self._model.languages and time.monotonic() < deadline:
-            answer = await self._generate(question, text, hits, style, deadline, on_delta)
+            answer = await self._generate(question, text, hits, style, references, deadline, on_delta)
         if answer is None:
             answer = self._extractive(question, hits)
-        if not question.personal:
-            await self._cache.put(
-                question.tenant_id, version, language, text, CachedAnswer(answer.text, answer.source, answer.citations)
-            )
+        await self._remember(question, version, language, text, answer, references)
         return _in_tone(answer, question)
+
+    async def _remember(
+        self, question: Question, version: str, language: str, text: str, answer: Answer, references: ProjectProfile
+    ) -> None:
+        """Caches the answer of a general question (never one about the customer's own case)."""
+        if not question.personal:
+            cached = CachedAnswer(answer.text, answer.source, answer.citations)
+            await self._cache.put(question.tenant_id, version, language, text, cached, references)
 
     async def _follow_up_hits(self, question: Question, text: str) -> list[Hit]:
         """Hits for a short follow-up ("那要几天呢？") searched together with the customer's previous message."""
@@ -197,6 +205,7 @@ class Answerer:
         text: str,
         hits: Sequence[Hit],
         style: TenantStyle,
+        references: ProjectProfile,
         deadline: float,
         on_delta: Delta | None,
     ) -> Answer | None:
@@ -233,6 +242,7 @@ class Answerer:
             supporting_texts=[hit.text for hit in hits],
             context_text=question.text,
             blocked_topics=style.blocked_topics,
+            references=references,
         )
         if not verdict.ok:
             log.warning("generator.model.rejected", tenant_id=question.tenant_id, reason=verdict.reason)

@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from switchboard.core.projects.profile import ProjectProfile
+
 # --- input cleaning -------------------------------------------------------------------------------
 
 _TAG_CHARACTERS = range(0xE0000, 0xE0080)
@@ -99,7 +101,6 @@ _PROMISES = [
         r"全额退款|立即退款|马上退款|折扣|打折|优惠券|代金券|补偿|赔偿|免单|免费送",
     )
 ]
-_ORDER_ID = re.compile(r"\bSB\d{4,}\b", re.IGNORECASE)
 _DIGITS_11 = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
@@ -117,11 +118,13 @@ def check_output(
     supporting_texts: Iterable[str],
     context_text: str,
     blocked_topics: Iterable[str],
+    references: ProjectProfile,
 ) -> Verdict:
     """Vets a model answer before anyone sees it.
 
-    Rejects a leaked canary or system prompt, a promise the retrieved policy does not make, order
-    ids or phone numbers the customer did not give (another customer's data), and blocked topics.
+    Rejects a leaked canary or system prompt, a promise the retrieved policy does not make, reference
+    ids (the tenant's order or account numbers, by its ``references`` patterns) or phone numbers the
+    customer did not give (another customer's data), and blocked topics.
     """
     if canary and canary in answer:
         return Verdict(False, "canary leaked")
@@ -132,10 +135,10 @@ def check_output(
         for match in pattern.finditer(answer):
             if match[0].lower() not in support:
                 return Verdict(False, f"promise outside policy: {match[0]!r}")
-    known = context_text.upper()
-    for match in _ORDER_ID.finditer(answer):
-        if match[0].upper() not in known:
-            return Verdict(False, "mentions an order the customer did not give")
+    known = set(references.references_in(context_text))
+    for entity, _, _, value in references.reference_spans(answer):
+        if value not in known:
+            return Verdict(False, f"mentions an id ({entity}) the customer did not give")
     for match in _DIGITS_11.finditer(answer):
         if match[0] not in context_text:
             return Verdict(False, "mentions a phone number the customer did not give")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from switchboard.core.contracts import ChannelIds, QuickReply, ReplyReady, ReplySource
-from switchboard.core.language import Code
 from switchboard.core.logs import get_logger
 from switchboard.handoff import routing
 from switchboard.handoff.agents import Agent
@@ -23,10 +22,6 @@ from switchboard.handoff.workflow import Workflow
 
 log = get_logger(__name__)
 
-CSAT_PROMPT: dict[Code, str] = {
-    "zh": "请为本次人工服务打分：",
-    "en": "How would you rate the help you got from our agent?",
-}
 CSAT_OPTIONS = (
     ("😀 满意 Good", '/csat{"score":5}'),
     ("😐 一般 OK", '/csat{"score":3}'),
@@ -125,10 +120,11 @@ class AgentActions:
         """Asks the customer to rate the agent's help, in the language the chat is served in."""
         flow = self.workflow
         handoff = await self.owned(agent, handoff_id)
-        language = flow.tenants[agent.tenant_id].language(handoff["language"])
+        setup = flow.tenants[agent.tenant_id]
+        language = setup.language(handoff["language"])
         reply = ReplyReady(
             envelope=flow.action_envelope(handoff, f"csat/{uuid.uuid4()}"),
-            text=CSAT_PROMPT[language],
+            text=setup.copy.csat.prompt.of(language),
             source=ReplySource.REPLY_SOURCE_SYSTEM,
             sequence_count=1,
             quick_replies=[QuickReply(title=t, payload=p) for t, p in CSAT_OPTIONS],

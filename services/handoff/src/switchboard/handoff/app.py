@@ -7,7 +7,9 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from switchboard.core.copy import COPY_FILE, load_copy
 from switchboard.core.logs import get_logger
+from switchboard.core.projects.profile import load_profile
 from switchboard.core.runtime import ServiceRuntime
 from switchboard.core.tenant_watch import TenantWatch
 from switchboard.core.tenants import TenantError, load_tenant
@@ -34,7 +36,8 @@ class HandoffParts:
     floor: FloorStream
 
 
-TENANT_FILES = ("handoff.yaml", "agents.yaml")
+# domain.yml (or domain/): the entities shown to agents as key facts.
+TENANT_FILES = ("handoff.yaml", "agents.yaml", COPY_FILE, "domain.yml", "domain")
 
 
 def reload_setups(watch: TenantWatch, setups: dict[str, TenantSetup], store: Handoffs) -> list[str]:
@@ -46,7 +49,8 @@ def reload_setups(watch: TenantWatch, setups: dict[str, TenantSetup], store: Han
         folder = watch.tenants_dir / tenant_id
         try:
             tenant = load_tenant(folder / "tenant.yaml")
-            setup = TenantSetup(tenant, load_rules(folder / "handoff.yaml"))
+            facts = load_profile(folder).fact_entities
+            setup = TenantSetup(tenant, load_rules(folder / "handoff.yaml"), load_copy(folder), facts)
             agents = load_agents(folder / "agents.yaml") if (folder / "agents.yaml").exists() else None
         except Exception as error:  # noqa: BLE001 - any unreadable file: logged, the previous setup serves
             log.error("handoff.tenant.invalid", tenant_id=tenant_id, error=str(error))

@@ -3,8 +3,8 @@ outside agent hours) and keeps the transcript and open consoles up to date with 
 
 Escalations publish a ``HandoffEvent`` on ``conversation.handoff.v1``; the customer is answered on every
 channel with a ``ReplyReady`` (source SYSTEM) on ``conversation.outbound.v1``: their place in the queue,
-or the off-hours callback notice. Their ids derive from the decision's
-envelope, so a redelivered decision republishes the same ids.
+or the off-hours callback notice, in the tenant's words (``copy.yaml``, section ``handoff``). Their ids
+derive from the decision's envelope, so a redelivered decision republishes the same ids.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from switchboard.core.contracts import (
     ReplySource,
     caused_envelope,
 )
+from switchboard.core.copy import HandoffCopy
 from switchboard.core.language import Code
 from switchboard.core.logs import get_logger
 from switchboard.handoff.queue_positions import QueuePositions
@@ -30,32 +31,15 @@ from switchboard.handoff.workflow import TenantSetup, Workflow, channel_ids_docu
 
 log = get_logger(__name__)
 
-OUTSIDE_HOURS: dict[Code, str] = {
-    "zh": "现在不是人工客服的服务时间（{start}-{end}）。我们已为您登记回电，工单号 {ticket}，客服上班后会尽快联系您。",
-    "en": "Our agents are available {start}-{end}. We have logged a callback for you (ticket {ticket}); "
-    "an agent will contact you as soon as they are back.",
-}
 
-
-# What the customer is told on every channel when their conversation goes to a person: the REST reply,
-# the WeChat message and the phone prompt carry it; web chat also shows the live position banner.
-QUEUED: dict[Code, str] = {
-    "zh": "好的，正在为您转接人工客服，您现在排在第 {position} 位{wait}，请稍候。",
-    "en": "Of course, I'm connecting you now to a colleague: you are number {position} in the queue{wait}.",
-}
-QUEUED_WAIT: dict[Code, str] = {"zh": "，预计等待约 {minutes} 分钟", "en": ", about {minutes} min"}
-WITH_AGENT: dict[Code, str] = {
-    "zh": "人工客服{agent}已经在为您服务，请直接留言。",
-    "en": "A colleague{agent} is already looking after this conversation; just write here.",
-}
-
-
-def queued_notice(language: Code, position: int | None, wait_s: int, agent_name: str | None) -> str:
-    """The notice for a customer whose conversation is queued (or already with an agent: ``agent_name``)."""
+def queued_notice(copy: HandoffCopy, language: Code, position: int | None, wait_s: int, agent_name: str | None) -> str:
+    """What the customer is told on every channel when their conversation goes to a person (the REST reply, the
+    WeChat message and the phone prompt carry it; web chat also shows the live position banner): their place
+    in the queue, or that an agent (``agent_name``) already serves them, in the tenant's words."""
     if agent_name is not None:
-        return WITH_AGENT[language].format(agent=f" {agent_name}" if agent_name else "")
-    wait = QUEUED_WAIT[language].format(minutes=max(1, round(wait_s / 60))) if wait_s > 0 else ""
-    return QUEUED[language].format(position=position or 1, wait=wait)
+        return copy.with_agent.format(language, agent=f" {agent_name}" if agent_name else "")
+    wait = copy.queued_wait.format(language, minutes=max(1, round(wait_s / 60))) if wait_s > 0 else ""
+    return copy.queued.format(language, position=position or 1, wait=wait)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +71,11 @@ class PipelineEvents:
         if not within_agent_hours(setup.tenant, now):
             await self._callback(decided, setup, language, escalation.reasons, now)
             return
-        await self._escalate(decided, escalation, language, now)
+        await self._escalate(decided, setup, escalation, language, now)
 
-    async def _escalate(self, decided: ReplyDecided, escalation: Escalation, language: Code, now: datetime) -> None:
+    async def _escalate(
+        self, decided: ReplyDecided, setup: TenantSetup, escalation: Escalation, language: Code, now: datetime
+    ) -> None:
         flow = self.workflow
         envelope = decided.envelope
         handoff_id = caused_envelope(envelope, "handoff").event_id
@@ -134,10 +120,15 @@ class PipelineEvents:
                 },
             )
         places = await self.queue.changed(envelope.tenant_id)
-        await self._tell_customer(decided, handoff, language, places.get(handoff["_id"]))
+        await self._tell_customer(decided, setup.copy.handoff, handoff, language, places.get(handoff["_id"]))
 
     async def _tell_customer(
-        self, decided: ReplyDecided, handoff: dict, language: Code, place: tuple[int, int] | None
+        self,
+        decided: ReplyDecided,
+        copy: HandoffCopy,
+        handoff: dict,
+        language: Code,
+        place: tuple[int, int] | None,
     ) -> None:
         """Answers the message that asked for a person, on its own channel, with where the customer stands
         (``place``: the position and wait the queue announcement just worked out).
@@ -146,9 +137,9 @@ class PipelineEvents:
         """
         if handoff["state"] == "queued":
             position, wait_s = place or (None, 0)
-            text = queued_notice(language, position, wait_s, None)
+            text = queued_notice(copy, language, position, wait_s, None)
         else:
-            text = queued_notice(language, None, 0, handoff.get("agent_name", ""))
+            text = queued_notice(copy, language, None, 0, handoff.get("agent_name", ""))
         await self._reply(decided, "handoff/queued-notice", text)
 
     async def _reply(self, decided: ReplyDecided, step: str, text: str) -> None:
@@ -186,7 +177,7 @@ class PipelineEvents:
             },
         )
         hours = setup.tenant.agent_hours
-        text = OUTSIDE_HOURS[language].format(start=hours.start, end=hours.end, ticket=ticket_id)
+        text = setup.copy.handoff.outside_hours.format(language, start=hours.start, end=hours.end, ticket=ticket_id)
         await self._reply(decided, "handoff/outside-hours", text)
         await flow.emit(
             caused_envelope(envelope, "handoff/cancelled"),
@@ -207,9 +198,10 @@ class PipelineEvents:
         flow.entry_added(envelope.tenant_id, envelope.conversation_id, envelope.customer_id)
 
     async def on_understood(self, event: MessageUnderstood) -> None:
-        """NLU's reading of a message: kept with the transcript for the agent."""
-        await self.workflow.transcript.record_understanding(event)
+        """NLU's reading of a message: kept with the transcript for the agent (the tenant's entities as facts)."""
         envelope = event.message.envelope
+        setup = self.workflow.tenants.get(envelope.tenant_id)
+        await self.workflow.transcript.record_understanding(event, setup.facts if setup else ())
         self.workflow.entry_added(envelope.tenant_id, envelope.conversation_id, envelope.customer_id)
 
     async def on_outbound(self, reply: ReplyReady) -> None:

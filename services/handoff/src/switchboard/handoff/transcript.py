@@ -8,6 +8,7 @@ written from ``conversation.inbound.v1`` and annotated from ``conversation.under
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +19,6 @@ from switchboard.core import mongo
 from switchboard.core.contracts import EmotionLabel, MessageReceived, MessageUnderstood, ReplyReady, ReplySource
 from switchboard.core.language import from_wire
 from switchboard.handoff.rules import CHANNEL_NAMES
-
-# Entities agents care about, shown as key facts.
-FACT_ENTITIES = ("order_id", "product", "money", "date", "phone_last4", "return_reason", "address")
 
 
 def _base(envelope: Any) -> dict[str, Any]:
@@ -66,10 +64,12 @@ class Transcript:
             self.collection.update_one, {"_id": message.envelope.event_id}, {"$set": fields}, upsert=True
         )
 
-    async def record_understanding(self, event: MessageUnderstood) -> dict[str, Any]:
-        """Annotates the customer message ``event`` read; returns the annotation."""
+    async def record_understanding(self, event: MessageUnderstood, fact_entities: Iterable[str]) -> dict[str, Any]:
+        """Annotates the customer message ``event`` read; returns the annotation. Its entities named in
+        ``fact_entities`` (the tenant's: ``ProjectProfile.fact_entities``) are the facts agents see."""
         understanding = event.understanding
-        facts = {e.entity: e.value for e in understanding.entities if e.entity in FACT_ENTITIES}
+        wanted = frozenset(fact_entities)
+        facts = {e.entity: e.value for e in understanding.entities if e.entity in wanted}
         annotation = {
             "intent": understanding.intent.name,
             "emotion": EmotionLabel.Name(understanding.emotion.label).removeprefix("EMOTION_LABEL_"),

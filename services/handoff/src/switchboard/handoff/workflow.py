@@ -17,6 +17,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from switchboard.core.contracts import SCHEMA_VERSION, ChannelIds, Envelope, HandoffEvent
+from switchboard.core.copy import TenantCopy, default_copy
 from switchboard.core.language import Code, reply_language
 from switchboard.core.tenants import Tenant
 from switchboard.core.topics import ConversationTopics, Topic
@@ -32,10 +33,13 @@ _ACTION_NAMESPACE = uuid.UUID("0d7f3f9e-6c1b-4c57-9a3e-2f7b1c9d8e41")
 
 @dataclass(frozen=True, slots=True)
 class TenantSetup:
-    """A tenant and the handoff rules it configured."""
+    """A tenant, the handoff rules it configured and its copy (what customers are told: ``copy.yaml``);
+    ``facts`` are the entities its domain declares, shown to agents as key facts."""
 
     tenant: Tenant
     rules: HandoffRules
+    copy: TenantCopy = field(default_factory=default_copy)
+    facts: tuple[str, ...] = ()
 
     def language(self, reading: str | None) -> Code:
         """The language to serve a customer in: what they write when the tenant serves it, else its default."""

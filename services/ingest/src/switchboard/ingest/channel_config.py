@@ -1,4 +1,5 @@
-"""Each tenant's channel configuration: ``tenants/<id>/channels.yaml``, secrets from the environment.
+"""Each tenant's channel configuration: ``tenants/<id>/channels.yaml``, secrets from the environment, with the
+tenant's copy (``copy.yaml``: what the channels themselves say) and its name.
 
 A secret written as ``env:NAME`` is read from the environment variable ``NAME``; anything else is
 taken literally (the demo tenant ships documented demo values).
@@ -14,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
+from switchboard.core.copy import COPY_FILE, CopyError, TenantCopy, default_copy, load_copy
 from switchboard.core.language import DEFAULT_LANGUAGE, Code
 from switchboard.core.logs import get_logger
 from switchboard.core.tenant_watch import TenantWatch
@@ -59,9 +61,18 @@ class ChannelConfig(BaseModel):
 
     tenant_id: str
     default_language: Code = DEFAULT_LANGUAGE
+    # tenant.yaml's name per language: what the phone greeting calls the line.
+    name: dict[Code, str] = Field(default_factory=dict)
+    tenant_copy: TenantCopy = Field(default_factory=default_copy)
     web: WebConfig | None = None
     wechat: WeChatConfig | None = None
     voice: VoiceConfig | None = None
+
+    def name_in(self, language: str) -> str:
+        """The tenant's name in ``language`` (a code or a tag such as ``zh-CN``), else in any language, else its id."""
+        code = language.split("-")[0]
+        named = next((name for key, name in self.name.items() if key == code), "")
+        return named or next(iter(self.name.values()), "") or self.tenant_id
 
 
 def _resolve(value: object, where: str) -> object:
@@ -86,6 +97,11 @@ def load_channels(path: Path) -> ChannelConfig:
     if not isinstance(raw, dict):
         raise ChannelConfigError(f"{path}: expected a mapping at the top level")
     default_language: Code = DEFAULT_LANGUAGE
+    name: dict[Code, str] = {}
+    try:
+        tenant_copy = load_copy(path.parent)
+    except CopyError as error:
+        raise ChannelConfigError(str(error)) from error
     if (path.parent / "tenant.yaml").exists():
         from switchboard.core.tenants import TenantError, load_tenant
 
@@ -94,17 +110,25 @@ def load_channels(path: Path) -> ChannelConfig:
         except TenantError as error:
             raise ChannelConfigError(str(error)) from error
         default_language = tenant.default_language
+        name = tenant.name
         # tenant.yaml switches channels on and off; credentials of a switched-off channel are ignored.
         raw = {name: value for name, value in raw.items() if getattr(tenant.channels, name, True)}
     try:
-        return ChannelConfig(tenant_id=tenant_id, default_language=default_language, **_resolve(raw, str(path)))
+        return ChannelConfig(
+            tenant_id=tenant_id,
+            default_language=default_language,
+            name=name,
+            tenant_copy=tenant_copy,
+            **_resolve(raw, str(path)),
+        )
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise ChannelConfigError(f"{path}: {problems}") from error
 
 
 class Tenants:
-    """The channel configurations of every tenant folder that has a ``channels.yaml``."""
+    """The channel configurations of every tenant folder that has a ``channels.yaml``, reloaded when its
+    ``channels.yaml`` or ``copy.yaml`` changes."""
 
     def __init__(self, configs: dict[str, ChannelConfig]) -> None:
         self._configs = configs
@@ -115,15 +139,16 @@ class Tenants:
         """Every tenant with a valid ``channels.yaml``; a broken one is logged and left out, so the others
         are served (an error only when no tenant at all can be served)."""
         tenants = cls({})
-        tenants.watch = TenantWatch(folder, (CHANNELS_FILE,), marker=CHANNELS_FILE)
+        tenants.watch = TenantWatch(folder, (CHANNELS_FILE, COPY_FILE), marker=CHANNELS_FILE)
         tenants.refresh()
         if not tenants._configs:
             raise ChannelConfigError(f"no valid */channels.yaml under {folder.resolve()}: set INGEST_TENANTS_DIR")
         return tenants
 
     def refresh(self) -> list[str]:
-        """Loads the tenants whose ``channels.yaml`` appeared or changed since the last call and forgets removed
-        ones; returns the tenants loaded. A file that no longer loads keeps its previous configuration."""
+        """Loads the tenants whose ``channels.yaml`` (or ``copy.yaml``) appeared or changed since the last call and
+        forgets removed ones; returns the tenants loaded. A file that no longer loads keeps the previous
+        configuration."""
         if self.watch is None:
             return []
         changes = self.watch.changes()

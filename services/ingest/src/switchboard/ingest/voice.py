@@ -4,7 +4,8 @@ Each speech result or DTMF input becomes a customer message (deduplicated by ``C
 so Twilio's retry never produces a second one); replies are spoken with ``<Say>`` inside the next
 ``<Gather>`` (barge-in). A slow reply gets a short filler and ``<Redirect>`` to ``/wait`` instead
 of dead air; after two failed recognitions the caller gets a numbered DTMF menu; a handoff puts the
-caller in the agent queue (``<Enqueue>``) or dials an agent (``<Dial>``).
+caller in the agent queue (``<Enqueue>``) or dials an agent (``<Dial>``). Every prompt and the menu are the
+tenant's copy (``copy.yaml``, section ``voice``).
 """
 
 from __future__ import annotations
@@ -31,35 +32,6 @@ from switchboard.ingest.reply_hub import Watch
 LANGUAGES = ("zh-CN", "en-US")
 # ChannelHints.voice_transfer value meaning "the tenant's own agent line" (voice.agent_number, else voice.agent_queue).
 DEFAULT_TRANSFER = "default"
-PHRASES = {
-    "zh-CN": {
-        "greeting": "您好，欢迎致电{name}。请说出您的问题，或按键选择服务。",
-        "filler": "请稍等，正在为您查询。",
-        "again": "抱歉，我没有听清，请再说一遍。",
-        "menu": "请按键选择：",
-        "press": "按{digit}，{label}。",
-        "give_up": "抱歉，现在无法为您查询，请稍后再拨。再见。",
-        "transfer": "正在为您转接人工客服，请稍候。",
-        "anything_else": "请问还有什么可以帮您？",
-    },
-    "en-US": {
-        "greeting": "Hello, thank you for calling {name}. Tell me how I can help, or use your keypad.",
-        "filler": "One moment please, I am looking that up.",
-        "again": "Sorry, I did not catch that. Please say it again.",
-        "menu": "Please choose from the menu.",
-        "press": "For {label}, press {digit}.",
-        "give_up": "Sorry, I cannot look that up right now. Please call again later. Goodbye.",
-        "transfer": "Connecting you to an agent, please hold.",
-        "anything_else": "Is there anything else I can help with?",
-    },
-}
-TENANT_NAMES = {"zh-CN": "我们的客服热线", "en-US": "our support line"}
-# The menu after two failed recognitions: digit, label per language, payload published.
-FALLBACK_MENU = (
-    ("1", {"zh-CN": "查询订单", "en-US": "order status"}, "/check_order"),
-    ("2", {"zh-CN": "退货退款", "en-US": "returns and refunds"}, "/return_item"),
-    ("0", {"zh-CN": "人工客服", "en-US": "an agent"}, "/human_agent"),
-)
 
 
 def caller_language(config: VoiceConfig, caller: str) -> str:
@@ -109,10 +81,10 @@ class VoiceAdapter:
     async def incoming(self, request: web.Request) -> web.Response:
         tenant, config, form = await self._validated(request)
         language = self._language(request, config, form)
-        phrases = PHRASES[language]
+        phrases = tenant.tenant_copy.voice
         response = VoiceResponse()
         gather = self._gather(tenant, language, turn=1, fails=0)
-        gather.say(phrases["greeting"].format(name=TENANT_NAMES[language]), language=language)
+        gather.say(phrases.greeting.format(language, name=tenant.name_in(language)), language=language)
         response.append(gather)
         return _twiml(response)
 
@@ -137,7 +109,8 @@ class VoiceAdapter:
         digits = "".join(ch for ch in form.get("Digits", "") if ch in "0123456789*#")
         text = speech
         if request.query.get("menu") == "1" and digits:
-            text = next((payload for digit, _, payload in FALLBACK_MENU if digit == digits[:1]), "")
+            options = tenant.tenant_copy.voice.menu_options
+            text = next((option.payload for option in options if option.digit == digits[:1]), "")
         if (not text and not digits) or (request.query.get("menu") == "1" and not text):
             return self._retry(tenant, language, turn, fails + 1)
         caller = form.get("From", "") or f"call:{form['CallSid']}"
@@ -209,14 +182,14 @@ class VoiceAdapter:
         *,
         redirects: int,
     ) -> web.Response:
-        phrases = PHRASES[language]
+        phrases = tenant.tenant_copy.voice
         response = VoiceResponse()
         if not replies:
             if redirects >= self._context.settings.wait.voice_redirects:
-                response.say(phrases["give_up"], language=language)
+                response.say(phrases.give_up.of(language), language=language)
                 response.hangup()
                 return _twiml(response)
-            response.say(phrases["filler"], language=language)
+            response.say(phrases.filler.of(language), language=language)
             response.redirect(
                 self._url(tenant, "wait", turn=turn, lang=language, event=event_id, n=redirects + 1), method="POST"
             )
@@ -225,7 +198,7 @@ class VoiceAdapter:
         if transfer:
             for document in replies:
                 response.say(document["text"], language=language)
-            response.say(phrases["transfer"], language=language)
+            response.say(phrases.transfer.of(language), language=language)
             if transfer == DEFAULT_TRANSFER:
                 transfer = config.agent_number or config.agent_queue
             if transfer.lstrip("+").isdigit():
@@ -237,23 +210,24 @@ class VoiceAdapter:
         for document in replies:
             gather.say(document["text"], language=language)
             for digit, option in enumerate(document.get("quick_replies", ())[:9], start=1):
-                gather.say(phrases["press"].format(digit=digit, label=option["title"]), language=language)
+                gather.say(phrases.press.format(language, digit=digit, label=option["title"]), language=language)
         response.append(gather)
-        response.say(phrases["anything_else"], language=language)
+        response.say(phrases.anything_else.of(language), language=language)
         response.redirect(self._url(tenant, "gather", turn=turn + 1, lang=language, fails=1), method="POST")
         return _twiml(response)
 
     def _retry(self, tenant: ChannelConfig, language: str, turn: int, fails: int) -> web.Response:
-        phrases = PHRASES[language]
+        phrases = tenant.tenant_copy.voice
         response = VoiceResponse()
         if fails >= 2:
             gather = self._gather(tenant, language, turn=turn, fails=fails, menu=True)
-            gather.say(phrases["menu"], language=language)
-            for digit, labels, _ in FALLBACK_MENU:
-                gather.say(phrases["press"].format(digit=digit, label=labels[language]), language=language)
+            gather.say(phrases.menu.of(language), language=language)
+            for option in phrases.menu_options:
+                label = option.label.of(language)
+                gather.say(phrases.press.format(language, digit=option.digit, label=label), language=language)
         else:
             gather = self._gather(tenant, language, turn=turn, fails=fails)
-            gather.say(phrases["again"], language=language)
+            gather.say(phrases.again.of(language), language=language)
         response.append(gather)
         response.redirect(self._url(tenant, "gather", turn=turn, lang=language, fails=fails + 1), method="POST")
         return _twiml(response)

@@ -45,10 +45,6 @@ API_SENDER_MARGIN_S = 1.0
 # WeChat's text limit is 2048 bytes; a little headroom for the numbered options line.
 MAX_TEXT_BYTES = 2000
 SEND_FAILURES = Counter("switchboard_channel_send_failures_total", "Replies a channel refused", ["channel", "code"])
-UNSUPPORTED_REPLY = {
-    "zh": "抱歉，我暂时只能看懂文字消息，请用文字描述您的问题。",
-    "en": "Sorry, I can only read text messages for now. Please describe your question in words.",
-}
 
 
 def wechat_signature(*parts: str) -> str:
@@ -122,7 +118,7 @@ class WeChatAdapter:
                 raise RejectedRequest(400, f"malformed message: {required} missing")
         inbound = self._inbound(tenant, fields)
         if inbound is None:
-            text = UNSUPPORTED_REPLY[tenant.default_language]
+            text = tenant.tenant_copy.wechat.unsupported_message.of(tenant.default_language)
             return self._passive(request, config, fields, text, safe_mode)
         async with self._context.intake.accepting(inbound) as accepted:
             if accepted.duplicate:

@@ -1,4 +1,5 @@
-"""Checks of our own files in a tenant folder: the required files, ``tenant.yaml`` and ``channels.yaml``."""
+"""Checks of our own files in a tenant folder: the required files, ``tenant.yaml``, ``channels.yaml`` and
+``copy.yaml``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from switchboard.core.copy import COPY_FILE, parse_copy
 from switchboard.core.projects.located import LocatedDict, line_of
 from switchboard.core.projects.problems import Findings
 from switchboard.core.projects.project import Project, domain_files
@@ -116,6 +118,19 @@ def check_channels(project: Project, tenant: Tenant | None, findings: Findings) 
         for key in keys:
             if not section.get(key):
                 findings.error(path, document.line_of(name), f"{name}.{key}: required")
+
+
+def check_copy(project: Project, findings: Findings) -> None:
+    """``copy.yaml`` checked with the rules of ``switchboard.core.copy``: unknown keys, languages and placeholders,
+    each at its line. A missing file is fine: the platform's copy applies."""
+    path = project.folder / COPY_FILE
+    if path not in project.documents:
+        return
+    document = project.documents[path]
+    _, problems = parse_copy(_plain(document))
+    for problem in problems:
+        line = _line(document, list(problem.key)) if isinstance(document, LocatedDict) else line_of(document, 1)
+        findings.error(path, line, problem.format())
 
 
 def tenant_languages(tenant: Tenant | None) -> tuple[list[str], str] | None:

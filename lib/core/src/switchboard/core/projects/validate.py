@@ -55,6 +55,7 @@ def validate_tenant(folder: Path) -> list[Problem]:
     checks: list[tuple[str, Callable[[Project, Findings], None]]] = [
         ("required files", tenant_files.check_required),
         ("channels.yaml", lambda p, f: tenant_files.check_channels(p, tenant, f)),
+        ("copy.yaml", tenant_files.check_copy),
         ("config.yml", config.check_config),
         ("NLU data", consistency.check_nlu_data),
         ("stories and rules", consistency.check_steps),

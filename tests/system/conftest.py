@@ -9,16 +9,29 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import pytest
-from devstack.services import SERVICES
+from devstack.services import PLATFORM_SERVICES, TENANTS_DIR_VARIABLES, tenant_action_servers
 
 from switchboard.core.testing import free_port
 from switchboard.core.testing.plugin import repo_root
+from switchboard.ingest.channel_clients import (
+    PhoneCaller,
+    RestCustomer,
+    StandInWeChat,
+    WebChatCustomer,
+    WeChatCustomer,
+    tenant_channels,
+)
+
+# Callers from +86 hear Chinese first, others English (each tenant's voice.chinese_prefixes).
+PHONE_NUMBERS = {"zh": "+8613912345678", "en": "+14155550100"}
 
 
 def python_of(environment: str) -> str:
@@ -48,6 +61,13 @@ class Stack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     spans_path: Path = Path()
     database: str = ""
+    tenants_dir: Path = Path()
+    # Where the ingest service sends WeChat customer-service messages (a ``StandInWeChat`` listens there).
+    wechat_api_port: int = 0
+
+    @property
+    def ingest_url(self) -> str:
+        return f"http://127.0.0.1:{self.services['ingest'].http_port}"
 
     def readyz(self, name: str) -> int:
         service = self.services[name]
@@ -98,21 +118,39 @@ def stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def shared_stack(infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def dialogue_python() -> str:
+    """The interpreter of the dialogue environment (Rasa)."""
+    return python_of("dialogue")
+
+
+@pytest.fixture(scope="module")
+def tenants_dir() -> Path:
+    """The tenants a module's shared stack serves: the repository's (a module overrides this fixture)."""
+    return repo_root() / "tenants"
+
+
+@pytest.fixture(scope="module")
+def shared_stack(infra: dict[str, str], tmp_path_factory: pytest.TempPathFactory, tenants_dir: Path) -> Iterator[Stack]:
     """All five services shared by the tests of one module that only talk to them as customers do."""
-    with running_stack(infra, tmp_path_factory.mktemp("stack")) as result:
+    with running_stack(infra, tmp_path_factory.mktemp("stack"), tenants_dir) as result:
         result.wait_ready()
         yield result
 
 
 @contextmanager
-def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+def running_stack(infra: dict[str, str], tmp_path: Path, tenants_dir: Path | None = None) -> Iterator[Stack]:
+    """The five services and the action servers of ``tenants_dir`` (default: the repository's tenants)."""
     root = repo_root()
+    tenants_dir = (tenants_dir or root / "tenants").resolve()
     result = Stack(
-        spans_path=tmp_path / "spans.jsonl", database=f"system_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+        spans_path=tmp_path / "spans.jsonl",
+        database=f"system_{os.getpid()}_{int(time.time() * 1000) % 10**9}",
+        tenants_dir=tenants_dir,
+        wechat_api_port=free_port(),
     )
-    ports = {spec.name: free_port() for spec in SERVICES}
-    for spec in SERVICES:
+    specs = PLATFORM_SERVICES + tenant_action_servers(tenants_dir)
+    ports = {spec.name: free_port() for spec in specs}
+    for spec in specs:
         name, prefix = spec.name, spec.prefix
         http_port = ports[name]
         env = {
@@ -125,15 +163,22 @@ def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
             f"{prefix}TELEMETRY__EXPORTER": "jsonl",
             f"{prefix}TELEMETRY__JSONL_PATH": str(result.spans_path),
         }
+        if name in TENANTS_DIR_VARIABLES:
+            env[TENANTS_DIR_VARIABLES[name]] = str(tenants_dir)
         if spec.grpc_port:
             env[f"{prefix}GRPC__PORT"] = str(free_port())
+        if name == "ingest":
+            # Twilio signs the URL it calls; WeChat's API is a stand-in on this machine.
+            env["INGEST_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{http_port}"
+            env["INGEST_WECHAT_API_BASE"] = f"http://127.0.0.1:{result.wechat_api_port}"
         if name == "generator":
             # Milvus Lite holds its file exclusively: one per run. The model's own tests cover it;
             # here the generator answers from the knowledge base, which needs no model start-up.
             env["GENERATOR_KNOWLEDGE__MILVUS_URI"] = str(tmp_path / "milvus.db")
             env["GENERATOR_USE_MODEL"] = "false"
         if name == "dialogue":
-            for server in SERVICES:
+            env["DIALOGUE_ASSISTANT__PRELOAD"] = "*"  # as `make up` does: ready once every assistant is loaded
+            for server in specs:
                 if server.module_args:  # each tenant's action server, on this run's port
                     env[f"{server.prefix}ACTIONS_URL"] = f"http://127.0.0.1:{ports[server.name]}/webhook"
         if spec.module_args:
@@ -142,7 +187,7 @@ def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
                 spec.argv(python_of(spec.environment), http_port),
-                cwd=root / spec.cwd,
+                cwd=(tenants_dir.parent if spec.module_args else root) / spec.cwd,
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -156,3 +201,36 @@ def running_stack(infra: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
 
         with MongoClient(infra["mongo"], serverSelectionTimeoutMS=3000) as client:
             client.drop_database(result.database)
+
+
+Customer = RestCustomer | WebChatCustomer | WeChatCustomer | PhoneCaller
+
+
+@pytest.fixture()
+async def channel_customers(shared_stack: Stack) -> AsyncIterator[Callable[..., Customer]]:
+    """New customers of the module's stack: ``channel_customers("wechat", "broadband")``, each with its own
+    identity; a phone caller's ``language`` picks the number it calls from."""
+    wechat = await StandInWeChat().start(shared_stack.wechat_api_port)
+    made: list[Customer] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
+
+        def customer(channel: str, tenant: str, language: str = "zh") -> Customer:
+            config = tenant_channels(shared_stack.tenants_dir, tenant)
+            identity = f"system-{tenant}-{uuid.uuid4().hex[:10]}"
+            base = shared_stack.ingest_url
+            made.append(
+                RestCustomer(http, base, config, identity)
+                if channel == "rest"
+                else WebChatCustomer(http, base, config, timeout_s=60)
+                if channel == "webchat"
+                else WeChatCustomer(http, base, config, wechat, openid=identity, timeout_s=60)
+                if channel == "wechat"
+                else PhoneCaller(http, base, config, PHONE_NUMBERS[language], timeout_s=60)
+            )
+            return made[-1]
+
+        yield customer
+        for person in made:
+            if isinstance(person, WebChatCustomer):
+                await person.close()
+    await wechat.stop()

@@ -9,55 +9,32 @@ and no message goes unanswered.
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-import aiohttp
 import pytest
 
-# Demo-value REST keys of tenants/demo/channels.yaml and tenants/broadband/channels.yaml.
-REST_KEYS = {"demo": "demo-rest-api-key", "broadband": "broadband-demo-rest-api-key"}
 GREETINGS = {
     "demo": ("思博商城", "Switchboard Demo Shop"),
     "broadband": ("连通宽带", "LinkNet Broadband"),
 }
 
 
-class Customer:
-    """One customer of ``tenant`` on the REST channel: each ``say`` is one message, its replies joined."""
-
-    def __init__(self, http: aiohttp.ClientSession, url: str, tenant: str) -> None:
-        self._http = http
-        self._url = url
-        self.tenant = tenant
-        self.sender = f"tenants-{tenant}-{uuid.uuid4().hex[:10]}"
-
-    async def say(self, text: str) -> str:
-        body = {"sender": self.sender, "message": text, "metadata": {"message_id": uuid.uuid4().hex}}
-        headers = {"Authorization": f"Bearer {REST_KEYS[self.tenant]}"}
-        async with self._http.post(self._url, json=body, headers=headers) as response:
-            assert response.status == 200, await response.text()
-            replies = await response.json()
-        text = "\n".join(reply.get("text") or "" for reply in replies)
-        assert text.strip(), f"{self.tenant}: empty reply"
-        return text
-
-
 @pytest.fixture()
-async def customers(shared_stack):
-    url = f"http://127.0.0.1:{shared_stack.services['ingest'].http_port}/webhooks/rest/webhook"
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
-        yield lambda tenant: Customer(http, url, tenant)
+def customers(channel_customers):
+    """A new REST customer of a tenant (an empty reply fails the test: no message goes unanswered)."""
+    return lambda tenant: channel_customers("rest", tenant)
 
 
 async def test_both_tenants_at_once_each_customer_gets_their_own_tenants_greeting(customers) -> None:
-    people = [customers(tenant) for tenant in ("demo", "broadband") for _ in range(8)]
+    tenants = [tenant for tenant in ("demo", "broadband") for _ in range(8)]
+    people = [customers(tenant) for tenant in tenants]
     texts = ["你好", "hello 👋"]
     replies = await asyncio.gather(*(person.say(texts[i % 2]) for i, person in enumerate(people)))
-    for index, (person, reply) in enumerate(zip(people, replies, strict=True)):
-        own = GREETINGS[person.tenant][index % 2]
-        other = next(name for name in GREETINGS if name != person.tenant)
-        assert own in reply, (person.tenant, reply)
-        assert not any(name in reply for name in GREETINGS[other]), (person.tenant, reply)
+    for index, reply in enumerate(replies):
+        tenant = tenants[index]
+        own = GREETINGS[tenant][index % 2]
+        other = next(name for name in GREETINGS if name != tenant)
+        assert own in reply, (tenant, reply)
+        assert not any(name in reply for name in GREETINGS[other]), (tenant, reply)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +76,39 @@ async def test_the_broadband_tenants_own_action_server_serves_its_form(customers
     # LN100004 is in Minhang, where tenants/broadband/actions/data/accounts.yaml has an outage.
     second = await person.say("我的账号是LN100004")
     assert "闵行" in second, second
+
+
+# A question per tenant and language, the fact its own knowledge base answers with, the other tenant's fact.
+KB_QUESTIONS = {
+    ("demo", "zh"): ("满多少钱包邮啊", "99", "169"),
+    ("demo", "en"): ("what do I have to spend for free delivery", "99", "169"),
+    ("broadband", "zh"): ("千兆的套餐一个月多少钱啊", "169", "99"),
+    ("broadband", "en"): ("how much is the gigabit plan a month?", "169", "99"),
+}
+HELLO = {"zh": "你好", "en": "hello"}
+
+
+@pytest.mark.parametrize("channel", ["webchat", "wechat", "voice"])
+async def test_every_channel_serves_both_tenants_at_once_each_with_its_own_greeting_and_knowledge(
+    channel_customers, channel
+) -> None:
+    cases = list(KB_QUESTIONS)
+    people = [channel_customers(channel, tenant, language) for tenant, language in cases]
+    pairs = list(zip(people, cases, strict=True))
+    greetings = await asyncio.gather(*(person.say(HELLO[language]) for person, (_, language) in pairs))
+    for (tenant, language), reply in zip(cases, greetings, strict=True):
+        other = next(name for name in GREETINGS if name != tenant)
+        assert GREETINGS[tenant][0 if language == "zh" else 1] in reply, (channel, tenant, language, reply)
+        assert not any(name in reply for name in GREETINGS[other]), (channel, tenant, reply)
+    answers = await asyncio.gather(*(person.say(KB_QUESTIONS[case][0]) for person, case in pairs))
+    for case, reply in zip(cases, answers, strict=True):
+        _, fact, other_tenants_fact = KB_QUESTIONS[case]
+        assert fact in reply and other_tenants_fact not in reply, (channel, case, reply)
+
+
+@pytest.mark.parametrize("tenant", ["demo", "broadband"])
+def test_each_shipped_tenant_passes_its_test_stories_through_the_running_system(shared_stack, tenant, capsys) -> None:
+    from switchboard.cli.main import main
+
+    code = main(["--tenants-dir", str(shared_stack.tenants_dir), "test", tenant, "--url", shared_stack.ingest_url])
+    assert code == 0, capsys.readouterr().out

@@ -81,6 +81,14 @@ PLATFORM_SERVICES = (
     ServiceSpec("handoff", "services", "HANDOFF_", 8081),
 )
 SERVICES = PLATFORM_SERVICES + tenant_action_servers()
+# The setting of each platform service that names the tenants folder (default: tenants/ of its working folder).
+TENANTS_DIR_VARIABLES = {
+    "ingest": "INGEST_TENANTS_DIR",
+    "nlu": "NLU_TENANTS_DIR",
+    "dialogue": "DIALOGUE_ASSISTANT__TENANTS_DIR",
+    "generator": "GENERATOR_KNOWLEDGE__TENANTS_DIR",
+    "handoff": "HANDOFF_TENANTS_DIR",
+}
 READY_TIMEOUT_S = 300.0  # the generator fetches and converts its model on a machine's first start
 
 # Per-service settings that depend on the profile: state files live under .run/<profile>/.
@@ -88,6 +96,9 @@ SERVICE_EXTRAS = {
     "generator": lambda profile: {
         "GENERATOR_KNOWLEDGE__MILVUS_URI": str(profile.state_dir / "generator" / "milvus.db")
     },
+    # Every tenant's assistant is loaded before dialogue reports ready: a first customer never waits for a
+    # model load (a REST or WeChat reply has a few seconds).
+    "dialogue": lambda profile: {"DIALOGUE_ASSISTANT__PRELOAD": "*"},
 }
 
 

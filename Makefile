@@ -5,7 +5,7 @@ PYTHON ?= python3
 DEVSTACK = PYTHONPATH=tools $(PYTHON) -m devstack
 
 .DEFAULT_GOAL := help
-.PHONY: help up down test lint status install lock clean-state model-qwen bench-generator bench-ingest bench-nlu bench-dialogue bench-generator-rag bench-quality bench-quality-dev
+.PHONY: help up down test lint status install lock clean-state model-qwen bench-generator bench-ingest bench-nlu bench-dialogue bench-tenancy bench-generator-rag bench-quality bench-quality-dev
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,13 @@ bench-dialogue: ## dialogue turn vs bare Rasa, and latency at turns 1/50/200 vs 
 	$(DEVSTACK) infra-up --profile test >/dev/null && \
 	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
 	.venvs/dialogue/bin/python -m bench.dialogue $(BENCH_ARGS); status=$$?; \
+	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status
+
+bench-tenancy: ## per-tenant load time and memory; template turns with 1 vs 2 and 10 tenants loaded, 8 conversations each; LRU reloads (own stack; results in bench/tenancy/results)
+	@export SWITCHBOARD_INSTANCE=$${SWITCHBOARD_INSTANCE:-bench}; \
+	$(DEVSTACK) infra-up --profile test >/dev/null && \
+	eval "$$($(DEVSTACK) infra-env --profile test | sed 's/^/export /')" && \
+	PYTHONPATH=tools .venvs/dialogue/bin/python -m bench.tenancy $(BENCH_ARGS); status=$$?; \
 	$(DEVSTACK) infra-down --profile test >/dev/null; exit $$status
 
 bench-generator: ## benchmark the generator's model runtime vs plain generate() (CPU, 1/4/8 concurrent)

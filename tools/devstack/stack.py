@@ -40,6 +40,7 @@ TEST_SUITES = {
         "lib/core/tests/unit",
         "tests/contract",
         "bench/dialogue/tests",
+        "bench/tenancy/tests",
         *_tenant_tests("dialogue"),
     ],
 }
